@@ -1,0 +1,12 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../database/schema.ts';
+import type { ContactsCheckClient } from '../connectors/whatsapp/contacts-check-client.ts';
+import type { HubSpotClient } from '../connectors/hubspot/client.ts';
+
+/** What activities reach the outside world through; given to the factory so tests and the demo choose it. */
+export interface ActivityDependencies {
+  db: Kysely<Database>;
+  contactsCheck: ContactsCheckClient;
+  hubspot: HubSpotClient;
+  clock: () => Date;
+}

@@ -1,0 +1,21 @@
+import type { ActivityDependencies } from './dependencies.ts';
+import { extractCsvActivity } from './extract/extract-csv.ts';
+import { cleanStagedRowsActivity } from './clean/clean-staged-rows.ts';
+import { planBatchesActivity } from './verify/plan-batches.ts';
+import { verifyBatchActivity } from './verify/verify-batch.ts';
+import { syncBatchActivity } from './sync/sync-batch.ts';
+
+export type { ActivityDependencies } from './dependencies.ts';
+
+/** The migration's activities, bound to the database and connectors the worker was given. */
+export function createActivities(dependencies: ActivityDependencies) {
+  return {
+    extractCsv: extractCsvActivity(dependencies),
+    cleanStagedRows: cleanStagedRowsActivity(dependencies),
+    planBatches: planBatchesActivity(dependencies),
+    verifyBatch: verifyBatchActivity(dependencies),
+    syncBatch: syncBatchActivity(dependencies),
+  };
+}
+
+export type MigrationActivities = ReturnType<typeof createActivities>;

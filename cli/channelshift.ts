@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+import { migrateCommand } from './commands/migrate.ts';
+import { statusCommand } from './commands/status.ts';
+import { exportCommand } from './commands/export.ts';
+import { workerCommand } from './commands/worker.ts';
+import { demoCommand } from './commands/demo.ts';
+import { UsageError } from './usage-error.ts';
+
+const usage = `channelshift: move a business's customers from SMS and Viber to WhatsApp, durably, on Temporal.
+
+  channelshift migrate --config FILE [--json]   start a migration (or attach to the running one) and follow it
+  channelshift status ID [--json]               where migration ID stands
+  channelshift export ID --out FILE             cleaned contacts to FILE, rejected rows with reasons to FILE.rejected.csv
+  channelshift worker                           run a worker (settings from the environment, see README.md)
+  channelshift demo [--rows N]                  the whole pipeline on generated data, with emulators and a local Temporal`;
+
+const commands: Record<string, (args: string[]) => Promise<void>> = {
+  migrate: migrateCommand,
+  status: statusCommand,
+  export: exportCommand,
+  worker: workerCommand,
+  demo: demoCommand,
+};
+
+const [name, ...args] = process.argv.slice(2);
+const command = name === undefined ? undefined : commands[name];
+if (!command) {
+  console.error(usage);
+  process.exit(name === undefined || name === 'help' || name === '--help' ? 0 : 2);
+}
+try {
+  await command(args);
+} catch (error) {
+  if (error instanceof UsageError) {
+    console.error(`${error.message}\n\n${usage}`);
+    process.exit(2);
+  }
+  console.error(`channelshift ${name}: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}

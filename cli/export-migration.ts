@@ -1,0 +1,77 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { stringify, type Stringifier } from 'csv-stringify';
+import type { Kysely } from 'kysely';
+import type { Database } from '../database/schema.ts';
+
+const PAGE = 5000;
+
+export interface ExportedFiles {
+  contactsFile: string;
+  rejectedFile: string;
+  contacts: number;
+  rejected: number;
+}
+
+/** Writes `FILE` with the cleaned contacts and `FILE` + `.rejected.csv` with every rejected row and its reason. */
+export async function exportMigration(db: Kysely<Database>, migrationId: string, contactsFile: string): Promise<ExportedFiles> {
+  const rejectedFile = `${contactsFile.replace(/\.csv$/i, '')}.rejected.csv`;
+
+  let contacts = 0;
+  await writeCsv(contactsFile, ['e164', 'name', 'country', 'line_type', 'whatsapp', 'wa_id', 'hubspot_id'], async (csv) => {
+    let after = '0';
+    for (;;) {
+      const page = await db
+        .selectFrom('contacts')
+        .select(['id', 'e164', 'name', 'country', 'line_type', 'reachability', 'wa_id', 'crm_id'])
+        .where('migration_id', '=', migrationId)
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(PAGE)
+        .execute();
+      for (const c of page) await write(csv, [c.e164, c.name, c.country, c.line_type, c.reachability, c.wa_id, c.crm_id]);
+      contacts += page.length;
+      if (page.length < PAGE) return;
+      after = String(page.at(-1)!.id);
+    }
+  });
+
+  let rejected = 0;
+  await writeCsv(rejectedFile, ['source', 'line', 'reason', 'phone', 'name', 'country'], async (csv) => {
+    let after = { source: '', line: 0 };
+    for (;;) {
+      const page = await db
+        .selectFrom('rejected_rows as r')
+        .innerJoin('staged_rows as s', (j) =>
+          j.onRef('s.migration_id', '=', 'r.migration_id').onRef('s.source', '=', 'r.source').onRef('s.line_no', '=', 'r.line_no'),
+        )
+        .select(['r.source', 'r.line_no', 'r.reason', 's.phone_raw', 's.name', 's.country'])
+        .where('r.migration_id', '=', migrationId)
+        .where((e) => e.or([e('r.source', '>', after.source), e.and([e('r.source', '=', after.source), e('r.line_no', '>', after.line)])]))
+        .orderBy('r.source')
+        .orderBy('r.line_no')
+        .limit(PAGE)
+        .execute();
+      for (const r of page) await write(csv, [r.source, r.line_no, r.reason, r.phone_raw, r.name, r.country]);
+      rejected += page.length;
+      if (page.length < PAGE) return;
+      const last = page.at(-1)!;
+      after = { source: last.source, line: last.line_no };
+    }
+  });
+
+  if (contacts === 0 && rejected === 0) throw new Error(`no data for migration "${migrationId}" in this database`);
+  return { contactsFile, rejectedFile, contacts, rejected };
+}
+
+async function writeCsv(path: string, columns: string[], fill: (csv: Stringifier) => Promise<void>): Promise<void> {
+  const csv = stringify({ header: true, columns });
+  const file = csv.pipe(createWriteStream(path));
+  await fill(csv);
+  csv.end();
+  await once(file, 'finish');
+}
+
+async function write(csv: Stringifier, row: unknown[]): Promise<void> {
+  if (!csv.write(row)) await once(csv, 'drain');
+}

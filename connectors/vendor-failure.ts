@@ -1,0 +1,31 @@
+import { ApplicationFailure } from '@temporalio/common';
+
+/**
+ * Turns a vendor's HTTP answer into the failure Temporal should see. Connectors never retry on their own
+ * (design rule 3): a throttle or server error is retryable, with the server's wait as the next delay;
+ * anything else (auth, validation) will not get better by retrying and fails for good.
+ */
+export function vendorFailure(
+  vendor: string,
+  status: number,
+  body: string,
+  retryAfterMs?: number,
+): ApplicationFailure {
+  const message = `${vendor} answered HTTP ${status}: ${body.slice(0, 500)}`;
+  if (status === 429 || status >= 500) {
+    return ApplicationFailure.create({
+      type: `${vendor}Unavailable`,
+      message,
+      nonRetryable: false,
+      nextRetryDelay: retryAfterMs,
+    });
+  }
+  return ApplicationFailure.create({ type: `${vendor}Rejected`, message, nonRetryable: true });
+}
+
+/** `Retry-After` in seconds (the only form these vendors send), as milliseconds. */
+export function retryAfterMs(header: string | null): number | undefined {
+  if (header === null) return undefined;
+  const seconds = Number(header);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+}

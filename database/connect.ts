@@ -1,0 +1,41 @@
+import { mkdirSync } from 'node:fs';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+import { migrateToLatest } from './migrate.ts';
+
+export type DatabaseLocation = { kind: 'postgres'; url: string } | { kind: 'embedded'; dataDir: string };
+
+/** `DATABASE_URL` when given; otherwise the embedded PostgreSQL (PGlite) in a local folder, so a demo needs no install. */
+export function databaseLocation(env: NodeJS.ProcessEnv = process.env): DatabaseLocation {
+  if (env.DATABASE_URL) return { kind: 'postgres', url: env.DATABASE_URL };
+  return { kind: 'embedded', dataDir: env.CHANNELSHIFT_EMBEDDED_DB ?? '.channelshift/pglite' };
+}
+
+export function describeLocation(location: DatabaseLocation): string {
+  return location.kind === 'postgres'
+    ? `PostgreSQL at ${new URL(location.url).host}`
+    : `embedded PostgreSQL (PGlite) in ${location.dataDir}`;
+}
+
+/** Opens the database and brings its schema to the latest migration. */
+export async function openDatabase(location: DatabaseLocation): Promise<Kysely<Database>> {
+  const db = location.kind === 'postgres' ? openPostgres(location.url) : await openEmbedded(location.dataDir);
+  await migrateToLatest(db);
+  return db;
+}
+
+function openPostgres(url: string): Kysely<Database> {
+  // bigint ids come back as strings (lossless); counts are cast to int in the queries that need numbers.
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }) });
+}
+
+async function openEmbedded(dataDir: string): Promise<Kysely<Database>> {
+  // Loaded only when used: production never pays for the WASM build.
+  const [{ PGlite }, { PGliteDialect }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('kysely-pglite-dialect'),
+  ]);
+  mkdirSync(dataDir, { recursive: true });
+  return new Kysely<Database>({ dialect: new PGliteDialect(new PGlite(dataDir)) });
+}

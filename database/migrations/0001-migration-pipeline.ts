@@ -1,0 +1,74 @@
+import { sql, type Kysely } from 'kysely';
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable('staged_rows')
+    .addColumn('migration_id', 'text', (c) => c.notNull())
+    .addColumn('source', 'text', (c) => c.notNull())
+    .addColumn('line_no', 'integer', (c) => c.notNull())
+    .addColumn('phone_raw', 'text')
+    .addColumn('name', 'text')
+    .addColumn('country', 'text')
+    .addColumn('raw', 'jsonb', (c) => c.notNull())
+    .addColumn('clean_state', 'text')
+    .addColumn('contact_id', 'bigint')
+    .addPrimaryKeyConstraint('staged_rows_pk', ['migration_id', 'source', 'line_no'])
+    .execute();
+  // Cleaning picks the next rows still to clean; this keeps that cheap at millions of rows.
+  await sql`CREATE INDEX staged_rows_to_clean ON staged_rows (migration_id, source, line_no) WHERE clean_state IS NULL`.execute(db);
+
+  await db.schema
+    .createTable('rejected_rows')
+    .addColumn('migration_id', 'text', (c) => c.notNull())
+    .addColumn('source', 'text', (c) => c.notNull())
+    .addColumn('line_no', 'integer', (c) => c.notNull())
+    .addColumn('reason', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('rejected_rows_pk', ['migration_id', 'source', 'line_no'])
+    .execute();
+
+  await db.schema
+    .createTable('contacts')
+    .addColumn('id', 'bigserial', (c) => c.primaryKey())
+    .addColumn('migration_id', 'text', (c) => c.notNull())
+    .addColumn('e164', 'text', (c) => c.notNull())
+    .addColumn('name', 'text')
+    .addColumn('country', 'text')
+    .addColumn('line_type', 'text')
+    .addColumn('batch_no', 'integer')
+    .addColumn('reachability', 'text')
+    .addColumn('wa_id', 'text')
+    .addColumn('verified_at', 'timestamptz')
+    .addColumn('crm_id', 'text')
+    .addColumn('synced_at', 'timestamptz')
+    .addUniqueConstraint('contacts_one_per_number', ['migration_id', 'e164'])
+    .execute();
+  await db.schema.createIndex('contacts_by_batch').on('contacts').columns(['migration_id', 'batch_no']).execute();
+
+  await db.schema
+    .createTable('contact_batches')
+    .addColumn('migration_id', 'text', (c) => c.notNull())
+    .addColumn('batch_no', 'integer', (c) => c.notNull())
+    .addColumn('contact_count', 'integer', (c) => c.notNull())
+    .addColumn('verified_at', 'timestamptz')
+    .addColumn('synced_at', 'timestamptz')
+    .addPrimaryKeyConstraint('contact_batches_pk', ['migration_id', 'batch_no'])
+    .execute();
+
+  await db.schema
+    .createTable('dead_letters')
+    .addColumn('id', 'serial', (c) => c.primaryKey())
+    .addColumn('migration_id', 'text', (c) => c.notNull())
+    .addColumn('stage', 'text', (c) => c.notNull())
+    .addColumn('contact_id', 'bigint', (c) => c.notNull())
+    .addColumn('vendor', 'text', (c) => c.notNull())
+    .addColumn('reason', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .addUniqueConstraint('dead_letters_once', ['migration_id', 'stage', 'contact_id'])
+    .execute();
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  for (const table of ['dead_letters', 'contact_batches', 'contacts', 'rejected_rows', 'staged_rows']) {
+    await db.schema.dropTable(table).ifExists().execute();
+  }
+}

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkflowFailedError } from '@temporalio/client';
+import { startOrAttach } from '../cli/follow-migration.ts';
+import { progressQuery, type MigrationSummary } from '../workflows/migration-progress.ts';
+import { UNIQUE_ID_PROPERTY } from '../connectors/hubspot/contact-mapping.ts';
+import { openSandbox, type Sandbox } from './support/sandbox.ts';
+import { contactsOf, customerBaseMigration } from './support/migration-run.ts';
+
+describe('migration workflow on the Temporal dev server and PostgreSQL', () => {
+  let sandbox: Sandbox;
+  let stopWorker: () => Promise<void>;
+  beforeAll(async () => {
+    sandbox = await openSandbox();
+    stopWorker = await sandbox.startWorker();
+  });
+  afterAll(async () => {
+    await stopWorker();
+    await sandbox.close();
+  });
+
+  it('extracts, cleans, merges, verifies and syncs a customer base, and every count adds up', async () => {
+    const { input, truth } = await customerBaseMigration(sandbox, 4000);
+    const handle = await startOrAttach(sandbox.client, sandbox.temporal.taskQueue, input);
+    const summary: MigrationSummary = await handle.result();
+
+    expect(summary.stage).toBe('done');
+    expect(summary.extracted).toBe(truth.rows);
+    expect(summary.valid).toBe(truth.validRows);
+    expect(summary.rejected).toBe(truth.rejectedRows);
+    expect(summary.valid + summary.rejected).toBe(summary.extracted);
+    expect(summary.contacts).toBe(truth.distinctNumbers);
+    expect(summary.duplicatesMerged).toBe(summary.valid - summary.contacts);
+    expect(summary.batches).toBe(Math.ceil(summary.contacts / 1000));
+
+    const contacts = await contactsOf(sandbox, input.migrationId);
+    expect(contacts).toHaveLength(summary.contacts);
+    expect(summary.verified).toBe(summary.contacts);
+    const onWhatsApp = contacts.filter((c) => sandbox.whatsApp.isOnWhatsApp(c.e164));
+    expect(summary.onWhatsApp).toBe(onWhatsApp.length);
+    expect(contacts.filter((c) => c.reachability === 'on_whatsapp')).toHaveLength(onWhatsApp.length);
+    for (const contact of contacts) expect(sandbox.whatsApp.checksPerNumber().get(contact.e164)).toBe(1);
+
+    expect(summary.synced).toBe(summary.contacts);
+    expect(summary.syncFailed).toBe(0);
+    const records = sandbox.hubspot.records();
+    expect(records).toHaveLength(summary.contacts);
+    expect(new Set(records.map((r) => r.properties[UNIQUE_ID_PROPERTY]))).toEqual(new Set(contacts.map((c) => c.e164)));
+    expect([...sandbox.hubspot.writesPerRecord().values()].every((writes) => writes === 1)).toBe(true);
+    expect(sandbox.hubspot.rateLimitedCount()).toBe(0);
+
+    expect(await handle.query(progressQuery)).toEqual(summary);
+  });
+
+  it('keeps phone numbers and names out of the workflow history', async () => {
+    const { input } = await customerBaseMigration(sandbox, 1500);
+    const handle = await startOrAttach(sandbox.client, sandbox.temporal.taskQueue, input);
+    await handle.result();
+
+    const history = JSON.stringify(await handle.fetchHistory(), (_key, value: unknown) =>
+      value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value,
+    );
+    const staged = await sandbox.db
+      .selectFrom('staged_rows')
+      .select(['phone_raw', 'name'])
+      .where('migration_id', '=', input.migrationId)
+      .execute();
+    const contacts = await contactsOf(sandbox, input.migrationId);
+    const personal = [
+      ...contacts.map((c) => c.e164.slice(1)),
+      ...staged.flatMap((r) => [r.phone_raw, r.name]).filter((v): v is string => v !== null && v.length >= 6),
+    ];
+    expect(personal.length).toBeGreaterThan(1500);
+    expect(personal.filter((value) => history.includes(value))).toEqual([]);
+  });
+
+  it('run again with the same id, verifies and writes nothing twice', async () => {
+    const { input } = await customerBaseMigration(sandbox, 2500);
+    const first = await (await startOrAttach(sandbox.client, sandbox.temporal.taskQueue, input)).result();
+    const checksBefore = new Map(sandbox.whatsApp.checksPerNumber());
+    const writesBefore = new Map(sandbox.hubspot.writesPerRecord());
+
+    const second = await (await startOrAttach(sandbox.client, sandbox.temporal.taskQueue, input)).result();
+
+    expect({ ...second, stageMillis: {} }).toEqual({ ...first, stageMillis: {} });
+    expect(sandbox.whatsApp.checksPerNumber()).toEqual(checksBefore);
+    expect(sandbox.hubspot.writesPerRecord()).toEqual(writesBefore);
+  });
+
+  it('fails at once, naming the file, when the source cannot be read', async () => {
+    const { input } = await customerBaseMigration(sandbox, 10);
+    const missing = { ...input, source: { ...input.source, path: '/nonexistent/customers.csv' } };
+    const handle = await startOrAttach(sandbox.client, sandbox.temporal.taskQueue, missing);
+    const failure = await handle.result().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect(String((failure as WorkflowFailedError).cause?.cause?.message)).toContain('(/nonexistent/customers.csv): the file does not exist');
+  });
+
+  it('refuses an input with the fields that are wrong', async () => {
+    const handle = await sandbox.client.workflow.start('migrationWorkflow', {
+      taskQueue: sandbox.temporal.taskQueue,
+      workflowId: `bad-input-${Date.now()}`,
+      args: [{ migrationId: 'Bad Id', source: { kind: 'csv', name: 'x', path: 'x.csv', columns: {} }, batchSize: 5000 }],
+    });
+    const failure = (await handle.result().catch((error: unknown) => error)) as WorkflowFailedError;
+    expect(failure.cause?.message).toMatch(/migrationId: .*source\.columns\.phone: .*batchSize: a whole number from 1 to 1000/);
+  });
+});

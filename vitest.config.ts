@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['test/support/quiet-runtime.ts'],
+    // The Temporal worker's native runtime wants a process of its own, not a thread.
+    pool: 'forks',
+    testTimeout: 180_000,
+    hookTimeout: 120_000,
+  },
+});
