@@ -13,7 +13,7 @@ COPY connectors ./connectors
 COPY workflows ./workflows
 COPY worker ./worker
 COPY cli ./cli
-COPY config ./config
+COPY temporal ./temporal
 COPY database ./database
 COPY scripts ./scripts
 COPY demo ./demo

@@ -92,7 +92,7 @@ describe('migration workflow on the Temporal dev server and PostgreSQL', () => {
     const handle = await startOrAttach(sandbox.client, sandbox.temporal.taskQueue, missing);
     const failure = await handle.result().catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(WorkflowFailedError);
-    expect(String((failure as WorkflowFailedError).cause?.cause?.message)).toContain('(/nonexistent/customers.csv): the file does not exist');
+    expect(String(((failure as WorkflowFailedError).cause?.cause as Error | undefined)?.message)).toContain('(/nonexistent/customers.csv): the file does not exist');
   });
 
   it('refuses an input with the fields that are wrong', async () => {

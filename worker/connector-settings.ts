@@ -10,12 +10,13 @@ export interface ConnectorSettings {
 export function connectorSettings(env: NodeJS.ProcessEnv = process.env): ConnectorSettings {
   const missing = ['WHATSAPP_CONTACTS_URL', 'WHATSAPP_CONTACTS_TOKEN', 'HUBSPOT_TOKEN'].filter((name) => !env[name]);
   if (missing.length > 0) throw new Error(`missing settings for the worker: ${missing.join(', ')} (see README.md, "Configuration")`);
-  const burst = Number(env.HUBSPOT_BURST_LIMIT ?? 190);
+  // Empty counts as unset: docker-compose passes unset variables through as empty strings.
+  const burst = Number(env.HUBSPOT_BURST_LIMIT || 190);
   if (!Number.isInteger(burst) || burst < 1) throw new Error(`HUBSPOT_BURST_LIMIT: a whole number of requests per 10 seconds, not "${env.HUBSPOT_BURST_LIMIT}"`);
   return {
     whatsAppContacts: { baseUrl: env.WHATSAPP_CONTACTS_URL!, token: env.WHATSAPP_CONTACTS_TOKEN! },
     hubspot: {
-      baseUrl: env.HUBSPOT_BASE_URL ?? 'https://api.hubapi.com',
+      baseUrl: env.HUBSPOT_BASE_URL || 'https://api.hubapi.com',
       token: env.HUBSPOT_TOKEN!,
       burstLimit: { requests: burst, intervalMs: 10_000 },
     },

@@ -75,14 +75,24 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
     return { status: response.status, body: text };
   }
 
+  async function createMissingProperties(): Promise<void> {
+    for (const property of CONTACT_PROPERTIES) {
+      const existing = await request('GET', `/crm/v3/properties/contacts/${encodeURIComponent(property.name)}`, undefined, [404]);
+      if (existing.status !== 404) continue;
+      // 409: another worker created it between our look and our create, which is just as good.
+      await request('POST', '/crm/v3/properties/contacts', { ...property, groupName: 'contactinformation' }, [409]);
+    }
+  }
+  // Checked once per client: the look-ups would otherwise spend the burst limit that upserts need.
+  let propertiesReady: Promise<void> | undefined;
+
   return {
-    async ensureContactProperties() {
-      for (const property of CONTACT_PROPERTIES) {
-        const existing = await request('GET', `/crm/v3/properties/contacts/${encodeURIComponent(property.name)}`, undefined, [404]);
-        if (existing.status !== 404) continue;
-        // 409: another worker created it between our look and our create, which is just as good.
-        await request('POST', '/crm/v3/properties/contacts', { ...property, groupName: 'contactinformation' }, [409]);
-      }
+    ensureContactProperties() {
+      propertiesReady ??= createMissingProperties().catch((error: unknown) => {
+        propertiesReady = undefined;
+        throw error;
+      });
+      return propertiesReady;
     },
 
     async upsertContacts(inputs) {

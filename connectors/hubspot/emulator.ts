@@ -98,6 +98,9 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
   const properties = new Map(STANDARD_PROPERTIES.map((p) => [p.name, p]));
   const records = new Map<string, StoredRecord>();
   const writes = new Map<string, number>();
+  // Records by each unique property's value, as HubSpot finds them: a scan per input would make large syncs crawl.
+  const byUniqueValue = new Map<string, StoredRecord>();
+  const uniqueKey = (name: string, value: string) => `${name}\u0000${value}`;
   const arrivals: number[] = [];
   let nextRecordId = 1001;
   let requestCount = 0;
@@ -148,7 +151,7 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
         return `${JSON.stringify(value)} was not one of the allowed options for ${name}`;
       }
       if (property.hasUniqueValue && name !== input.idProperty) {
-        const holder = [...records.values()].find((r) => r.properties[name] === value);
+        const holder = byUniqueValue.get(uniqueKey(name, value));
         if (holder !== undefined && holder.properties[input.idProperty] !== input.id) {
           return `A contact with the ${name} "${value}" already exists (id ${holder.id})`;
         }
@@ -159,9 +162,16 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
 
   function write(input: UpsertInput): { record: StoredRecord; created: boolean } {
     const now = new Date().toISOString();
-    const existing = [...records.values()].find((r) => r.properties[input.idProperty] === input.id);
+    const existing = byUniqueValue.get(uniqueKey(input.idProperty, input.id));
     const record = existing ?? { id: String(nextRecordId++), properties: {}, createdAt: now, updatedAt: now };
-    Object.assign(record.properties, input.properties, { [input.idProperty]: input.id });
+    const changes: Record<string, string> = { ...input.properties, [input.idProperty]: input.id };
+    for (const [name, value] of Object.entries(changes)) {
+      if (!properties.get(name)?.hasUniqueValue) continue;
+      const previous = record.properties[name];
+      if (previous !== undefined) byUniqueValue.delete(uniqueKey(name, previous));
+      byUniqueValue.set(uniqueKey(name, value), record);
+    }
+    Object.assign(record.properties, changes);
     record.updatedAt = now;
     records.set(record.id, record);
     writes.set(record.id, (writes.get(record.id) ?? 0) + 1);
