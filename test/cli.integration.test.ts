@@ -9,15 +9,11 @@ import { channelshift, finished } from './support/worker-process.ts';
 
 describe('channelshift command line', () => {
   let sandbox: Sandbox;
-  let stopWorker: () => Promise<void>;
   beforeAll(async () => {
     sandbox = await openSandbox();
-    stopWorker = await sandbox.startWorker();
+    await sandbox.startWorker();
   });
-  afterAll(async () => {
-    await stopWorker();
-    await sandbox.close();
-  });
+  afterAll(async () => sandbox.close());
 
   it('migrates from a config file, reports status, and exports contacts and rejected rows', async () => {
     const { input, truth } = await customerBaseMigration(sandbox, 2500);

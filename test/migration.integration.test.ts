@@ -8,15 +8,11 @@ import { contactsOf, customerBaseMigration } from './support/migration-run.ts';
 
 describe('migration workflow on the Temporal dev server and PostgreSQL', () => {
   let sandbox: Sandbox;
-  let stopWorker: () => Promise<void>;
   beforeAll(async () => {
     sandbox = await openSandbox();
-    stopWorker = await sandbox.startWorker();
+    await sandbox.startWorker();
   });
-  afterAll(async () => {
-    await stopWorker();
-    await sandbox.close();
-  });
+  afterAll(async () => sandbox.close());
 
   it('extracts, cleans, merges, verifies and syncs a customer base, and every count adds up', async () => {
     const { input, truth } = await customerBaseMigration(sandbox, 4000);

@@ -2,6 +2,8 @@ import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import type { Insertable } from 'kysely';
+import type { StagedRowTable } from '../../database/schema.ts';
 import type { CsvSource } from '../../workflows/migration-input.ts';
 import type { ActivityDependencies } from '../dependencies.ts';
 
@@ -56,17 +58,7 @@ export function extractCsvActivity({ db }: Pick<ActivityDependencies, 'db'>) {
   }
 }
 
-type StagedRow = {
-  migration_id: string;
-  source: string;
-  line_no: number;
-  phone_raw: string | null;
-  name: string | null;
-  country: string | null;
-  raw: string;
-  clean_state: null;
-  contact_id: null;
-};
+type StagedRow = Insertable<StagedRowTable>;
 
 function toStagedRow(migrationId: string, source: CsvSource, record: Record<string, string>, line: number): StagedRow {
   const column = (name: string | undefined) => (name === undefined ? null : (record[name]?.trim() || null));

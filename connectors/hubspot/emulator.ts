@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { text } from 'node:stream/consumers';
+import { listenOnLoopback } from '../loopback-server.ts';
 
 export interface HubSpotRecord {
   id: string;
@@ -273,20 +273,15 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
       () => res.destroy(),
     );
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { url, close } = await listenOnLoopback(server, options.port);
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     token,
     records: () => [...records.values()].map(({ id, properties: values }) => ({ id, properties: { ...values } })),
     writesPerRecord: () => new Map(writes),
     requestCount: () => requestCount,
     rateLimitedCount: () => rateLimitedCount,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close,
   };
 }

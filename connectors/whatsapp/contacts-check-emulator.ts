@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { text } from 'node:stream/consumers';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { listenOnLoopback } from '../loopback-server.ts';
 
 export interface ContactsCheckEmulatorOptions {
   port?: number;
@@ -135,11 +135,10 @@ export async function startContactsCheckEmulator(options: ContactsCheckEmulatorO
       () => res.destroy(),
     );
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { url, close } = await listenOnLoopback(server, options.port);
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     token,
     checksPerNumber: () => new Map(checks),
     isOnWhatsApp,
@@ -153,10 +152,6 @@ export async function startContactsCheckEmulator(options: ContactsCheckEmulatorO
       for (const pending of waiting) void deliver(pending);
     },
     heldRequests: () => held.length,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close,
   };
 }
