@@ -1,6 +1,7 @@
 import type { ActivityDependencies } from './dependencies.ts';
 import { extractCsvActivity } from './extract/extract-csv.ts';
-import { cleanStagedRowsActivity } from './clean/clean-staged-rows.ts';
+import { normalizeStagedRowsActivity } from './clean/normalize-staged-rows.ts';
+import { mergeContactsActivity } from './clean/merge-contacts.ts';
 import { planBatchesActivity } from './verify/plan-batches.ts';
 import { verifyBatchActivity } from './verify/verify-batch.ts';
 import { syncBatchActivity } from './sync/sync-batch.ts';
@@ -11,7 +12,8 @@ export type { ActivityDependencies } from './dependencies.ts';
 export function createActivities(dependencies: ActivityDependencies) {
   return {
     extractCsv: extractCsvActivity(dependencies),
-    cleanStagedRows: cleanStagedRowsActivity(dependencies),
+    normalizeStagedRows: normalizeStagedRowsActivity(dependencies),
+    mergeContacts: mergeContactsActivity(dependencies),
     planBatches: planBatchesActivity(dependencies),
     verifyBatch: verifyBatchActivity(dependencies),
     syncBatch: syncBatchActivity(dependencies),

@@ -41,18 +41,16 @@ export async function exportMigration(db: Kysely<Database>, migrationId: string,
     let after = { source: '', line: 0 };
     for (;;) {
       const page = await db
-        .selectFrom('rejected_rows as r')
-        .innerJoin('staged_rows as s', (j) =>
-          j.onRef('s.migration_id', '=', 'r.migration_id').onRef('s.source', '=', 'r.source').onRef('s.line_no', '=', 'r.line_no'),
-        )
-        .select(['r.source', 'r.line_no', 'r.reason', 's.phone_raw', 's.name', 's.country'])
-        .where('r.migration_id', '=', migrationId)
-        .where((e) => e.or([e('r.source', '>', after.source), e.and([e('r.source', '=', after.source), e('r.line_no', '>', after.line)])]))
-        .orderBy('r.source')
-        .orderBy('r.line_no')
+        .selectFrom('staged_rows')
+        .select(['source', 'line_no', 'reject_reason', 'phone_raw', 'name', 'country'])
+        .where('migration_id', '=', migrationId)
+        .where('reject_reason', 'is not', null)
+        .where((e) => e.or([e('source', '>', after.source), e.and([e('source', '=', after.source), e('line_no', '>', after.line)])]))
+        .orderBy('source')
+        .orderBy('line_no')
         .limit(PAGE)
         .execute();
-      for (const r of page) await write(csv, [r.source, r.line_no, r.reason, r.phone_raw, r.name, r.country]);
+      for (const r of page) await write(csv, [r.source, r.line_no, r.reject_reason, r.phone_raw, r.name, r.country]);
       rejected += page.length;
       if (page.length < PAGE) return;
       const last = page.at(-1)!;

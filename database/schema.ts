@@ -1,26 +1,29 @@
 import type { ColumnType, Generated } from 'kysely';
 
-/** One row of a source file, kept as read; `clean_state` says what cleaning made of it. */
+/**
+ * One row of a source as read, with what cleaning made of it: an E.164 number, or the reason it has none.
+ * Rows are never deleted: the rows sharing a contact's number are its provenance (which source said what, when).
+ */
 export interface StagedRowTable {
   migration_id: string;
   source: string;
   line_no: number;
+  /** The channel the business reaches this customer on today (sms, viber). */
+  channel: string;
   phone_raw: string | null;
   name: string | null;
   country: string | null;
+  last_interaction_at: Date | null;
+  viber_user_id: string | null;
   raw: ColumnType<Record<string, string>, string, string>;
-  clean_state: 'accepted' | 'rejected' | null;
-  contact_id: ColumnType<string, string | number, string | number> | null;
+  e164: string | null;
+  /** The region the number belongs to, which may differ from the row's `country`. */
+  number_region: string | null;
+  line_type: string | null;
+  reject_reason: string | null;
 }
 
-/** Why a staged row did not become a contact; the row itself stays in staging. */
-export interface RejectedRowTable {
-  migration_id: string;
-  source: string;
-  line_no: number;
-  reason: string;
-}
-
+/** One person: every staged row with the same E.164 number, merged. */
 export interface ContactTable {
   id: ColumnType<string, never, never>;
   migration_id: string;
@@ -28,12 +31,28 @@ export interface ContactTable {
   name: string | null;
   country: string | null;
   line_type: string | null;
+  channels: string[];
+  last_interaction_at: Date | null;
+  viber_user_id: string | null;
+  /** How many staged rows were merged into this contact. */
+  source_rows: number;
   batch_no: number | null;
   reachability: 'on_whatsapp' | 'not_on_whatsapp' | 'unknown' | null;
   wa_id: string | null;
   verified_at: Date | null;
   crm_id: string | null;
   synced_at: Date | null;
+}
+
+/**
+ * Sources that disagree in a way a merge must not guess at: one Viber user with two phone numbers
+ * (`subject` the Viber id), or one phone number claimed by two Viber users (`subject` the number).
+ */
+export interface MergeConflictTable {
+  migration_id: string;
+  kind: 'viber_user_with_several_numbers' | 'number_with_several_viber_users';
+  subject: string;
+  claims: string[];
 }
 
 /** The state row of one batch of contacts, so a resumed run starts at the first unfinished one. */
@@ -58,8 +77,8 @@ export interface DeadLetterTable {
 
 export interface Database {
   staged_rows: StagedRowTable;
-  rejected_rows: RejectedRowTable;
   contacts: ContactTable;
+  merge_conflicts: MergeConflictTable;
   contact_batches: ContactBatchTable;
   dead_letters: DeadLetterTable;
 }

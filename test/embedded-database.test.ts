@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Kysely } from 'kysely';
 import { extractCsvActivity } from '../activities/extract/extract-csv.ts';
-import { cleanStagedRowsActivity } from '../activities/clean/clean-staged-rows.ts';
+import { normalizeStagedRowsActivity } from '../activities/clean/normalize-staged-rows.ts';
+import { mergeContactsActivity } from '../activities/clean/merge-contacts.ts';
 import { planBatchesActivity } from '../activities/verify/plan-batches.ts';
 import { openDatabase } from '../database/connect.ts';
 import type { Database } from '../database/schema.ts';
@@ -24,15 +25,16 @@ describe('embedded database (PGlite) when DATABASE_URL is not set', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('stages, cleans, merges and plans batches', async () => {
+  it('stages, normalises, merges and plans batches', async () => {
     const file = join(dir, 'customers.csv');
     const truth = await writeCustomerBase(file, 2500);
     const activity = new MockActivityEnvironment();
     const source = { kind: 'csv' as const, name: 'customers', path: file, columns: customerBaseColumns };
 
     expect(await activity.run(extractCsvActivity({ db }), 'embedded', source)).toEqual({ rows: truth.rows });
-    const cleaned = await activity.run(cleanStagedRowsActivity({ db }), 'embedded', null);
-    expect(cleaned).toMatchObject({ valid: truth.validRows, rejected: truth.rejectedRows, contacts: truth.distinctNumbers });
+    expect(await activity.run(normalizeStagedRowsActivity({ db }), 'embedded', null)).toEqual({ valid: truth.validRows, rejected: truth.rejectedRows });
+    const merged = await activity.run(mergeContactsActivity({ db }), 'embedded');
+    expect(merged).toMatchObject({ contacts: truth.distinctNumbers, duplicatesMerged: truth.validRows - truth.distinctNumbers });
     expect(await activity.run(planBatchesActivity({ db }), 'embedded', 1000)).toEqual({ batches: Math.ceil(truth.distinctNumbers / 1000) });
   });
 });

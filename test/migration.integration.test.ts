@@ -25,7 +25,7 @@ describe('migration workflow on the Temporal dev server and PostgreSQL', () => {
     expect(summary.rejected).toBe(truth.rejectedRows);
     expect(summary.valid + summary.rejected).toBe(summary.extracted);
     expect(summary.contacts).toBe(truth.distinctNumbers);
-    expect(summary.duplicatesMerged).toBe(summary.valid - summary.contacts);
+    expect(summary.quality.duplicatesMerged).toBe(summary.valid - summary.contacts);
     expect(summary.batches).toBe(Math.ceil(summary.contacts / 1000));
 
     const contacts = await contactsOf(sandbox, input.migrationId);

@@ -18,10 +18,17 @@ export interface CsvSource {
   name: string;
   /** The file as the worker sees it (an absolute path, or relative to the worker's folder). */
   path: string;
-  columns: { phone: string; name?: string; country?: string };
+  /** The channel the business reaches these customers on today. Default `sms`. */
+  channel?: SourceChannel;
+  /** Header names: `phone` is required; `lastInteraction` is a date (ISO 8601); `viberUserId` a Viber user id. */
+  columns: { phone: string; name?: string; country?: string; lastInteraction?: string; viberUserId?: string };
   /** ISO 3166 alpha-2 region for numbers written without a country code and rows without a country column. */
   defaultCountry?: string;
 }
+
+export type SourceChannel = 'sms' | 'viber';
+
+export const sourceChannels: readonly SourceChannel[] = ['sms', 'viber'];
 
 export const MAX_BATCH_SIZE = 1000;
 
@@ -48,11 +55,14 @@ export function migrationInputProblems(value: unknown): string[] {
     if (!isObject(columns) || typeof columns.phone !== 'string' || columns.phone === '') {
       problems.push('source.columns.phone: the name of the phone number column is required');
     } else {
-      for (const optional of ['name', 'country'] as const) {
+      for (const optional of ['name', 'country', 'lastInteraction', 'viberUserId'] as const) {
         if (columns[optional] !== undefined && typeof columns[optional] !== 'string') {
           problems.push(`source.columns.${optional}: must be a column name`);
         }
       }
+    }
+    if (source.channel !== undefined && !sourceChannels.includes(source.channel as SourceChannel)) {
+      problems.push(`source.channel: one of ${sourceChannels.join(', ')}`);
     }
     if (source.defaultCountry !== undefined && (typeof source.defaultCountry !== 'string' || !REGION.test(source.defaultCountry))) {
       problems.push('source.defaultCountry: an ISO 3166 alpha-2 code in capitals, like "AE"');

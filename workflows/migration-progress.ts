@@ -4,6 +4,18 @@ export type MigrationStage = 'extract' | 'clean' | 'verify' | 'sync' | 'done';
 
 export const migrationStages: readonly MigrationStage[] = ['extract', 'clean', 'verify', 'sync', 'done'];
 
+/** What cleaning found, in counts by category: the run's data-quality report. */
+export interface DataQuality {
+  rejectedByReason: Record<string, number>;
+  contactsByCountry: Record<string, number>;
+  contactsByLineType: Record<string, number>;
+  /** Valid rows that were another row's number, merged away. */
+  duplicatesMerged: number;
+  /** Contacts made of more than one row. */
+  contactsFromSeveralRows: number;
+  conflicts: { viberUserWithSeveralNumbers: number; numberWithSeveralViberUsers: number };
+}
+
 /** Counts only: what a person watching the run needs, and nothing about any one contact. */
 export interface MigrationProgress {
   migrationId: string;
@@ -11,9 +23,8 @@ export interface MigrationProgress {
   extracted: number;
   valid: number;
   rejected: number;
-  rejectedByReason: Record<string, number>;
-  duplicatesMerged: number;
   contacts: number;
+  quality: DataQuality;
   batches: number;
   verifiedBatches: number;
   verified: number;
@@ -37,9 +48,15 @@ export function emptyProgress(migrationId: string): MigrationProgress {
     extracted: 0,
     valid: 0,
     rejected: 0,
-    rejectedByReason: {},
-    duplicatesMerged: 0,
     contacts: 0,
+    quality: {
+      rejectedByReason: {},
+      contactsByCountry: {},
+      contactsByLineType: {},
+      duplicatesMerged: 0,
+      contactsFromSeveralRows: 0,
+      conflicts: { viberUserWithSeveralNumbers: 0, numberWithSeveralViberUsers: 0 },
+    },
     batches: 0,
     verifiedBatches: 0,
     verified: 0,

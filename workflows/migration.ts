@@ -14,7 +14,7 @@ import { migrationStageKey } from './search-attributes.ts';
 
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' } as const;
 
-const { extractCsv, cleanStagedRows, planBatches } = proxyActivities<MigrationActivities>({
+const { extractCsv, normalizeStagedRows, mergeContacts, planBatches } = proxyActivities<MigrationActivities>({
   startToCloseTimeout: '2h',
   heartbeatTimeout: '1m',
   retry,
@@ -48,7 +48,9 @@ export async function migrationWorkflow(input: MigrationInput, carried?: Migrati
   }
   if (progress.stage === 'clean') {
     await timed(progress, 'clean', async () => {
-      Object.assign(progress, await cleanStagedRows(input.migrationId, input.source.defaultCountry ?? null));
+      Object.assign(progress, await normalizeStagedRows(input.migrationId, input.source.defaultCountry ?? null));
+      const { contacts, ...quality } = await mergeContacts(input.migrationId);
+      Object.assign(progress, { contacts, quality });
       progress.batches = (await planBatches(input.migrationId, batchSize)).batches;
     });
     enter(progress, 'verify');
@@ -131,7 +133,7 @@ function showDetails(p: MigrationProgress): void {
   setCurrentDetails(
     [
       `**Stage**: ${p.stage}`,
-      `Extracted ${p.extracted} rows: ${p.valid} valid, ${p.rejected} rejected, ${p.duplicatesMerged} duplicates merged into ${p.contacts} contacts.`,
+      `Extracted ${p.extracted} rows: ${p.valid} valid, ${p.rejected} rejected, ${p.quality.duplicatesMerged} duplicates merged into ${p.contacts} contacts.`,
       `Verified ${p.verifiedBatches}/${p.batches} batches (${p.onWhatsApp} on WhatsApp, ${p.notOnWhatsApp} not).`,
       `Synced ${p.syncedBatches}/${p.batches} batches (${p.synced} contacts, ${p.syncFailed} refused).`,
     ].join('\n\n'),

@@ -66,13 +66,25 @@ function toStagedRow(migrationId: string, source: CsvSource, record: Record<stri
     migration_id: migrationId,
     source: source.name,
     line_no: line,
+    channel: source.channel ?? 'sms',
     phone_raw: column(source.columns.phone),
     name: column(source.columns.name),
     country: column(source.columns.country)?.toUpperCase() ?? null,
+    last_interaction_at: interactionDate(column(source.columns.lastInteraction)),
+    viber_user_id: column(source.columns.viberUserId),
     raw: JSON.stringify(record),
-    clean_state: null,
-    contact_id: null,
+    e164: null,
+    number_region: null,
+    line_type: null,
+    reject_reason: null,
   };
+}
+
+/** A date that does not read as one is left out of the merge; the row keeps it as written in `raw`. */
+function interactionDate(text: string | null): Date | null {
+  if (text === null) return null;
+  const date = new Date(text);
+  return Number.isNaN(date.getTime()) ? null : date;
 }
 
 function checkedHeader(source: CsvSource) {

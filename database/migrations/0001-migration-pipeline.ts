@@ -6,25 +6,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('migration_id', 'text', (c) => c.notNull())
     .addColumn('source', 'text', (c) => c.notNull())
     .addColumn('line_no', 'integer', (c) => c.notNull())
+    .addColumn('channel', 'text', (c) => c.notNull())
     .addColumn('phone_raw', 'text')
     .addColumn('name', 'text')
     .addColumn('country', 'text')
+    .addColumn('last_interaction_at', 'timestamptz')
+    .addColumn('viber_user_id', 'text')
     .addColumn('raw', 'jsonb', (c) => c.notNull())
-    .addColumn('clean_state', 'text')
-    .addColumn('contact_id', 'bigint')
+    .addColumn('e164', 'text')
+    .addColumn('number_region', 'text')
+    .addColumn('line_type', 'text')
+    .addColumn('reject_reason', 'text')
     .addPrimaryKeyConstraint('staged_rows_pk', ['migration_id', 'source', 'line_no'])
     .execute();
-  // Cleaning picks the next rows still to clean; this keeps that cheap at millions of rows.
-  await sql`CREATE INDEX staged_rows_to_clean ON staged_rows (migration_id, source, line_no) WHERE clean_state IS NULL`.execute(db);
-
-  await db.schema
-    .createTable('rejected_rows')
-    .addColumn('migration_id', 'text', (c) => c.notNull())
-    .addColumn('source', 'text', (c) => c.notNull())
-    .addColumn('line_no', 'integer', (c) => c.notNull())
-    .addColumn('reason', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('rejected_rows_pk', ['migration_id', 'source', 'line_no'])
-    .execute();
+  // Cleaning picks the next rows still to normalise; this keeps that cheap at millions of rows.
+  await sql`CREATE INDEX staged_rows_to_clean ON staged_rows (migration_id, source, line_no) WHERE e164 IS NULL AND reject_reason IS NULL`.execute(db);
+  await sql`CREATE INDEX staged_rows_by_number ON staged_rows (migration_id, e164) WHERE e164 IS NOT NULL`.execute(db);
 
   await db.schema
     .createTable('contacts')
@@ -34,6 +31,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('name', 'text')
     .addColumn('country', 'text')
     .addColumn('line_type', 'text')
+    .addColumn('channels', sql`text[]`, (c) => c.notNull())
+    .addColumn('last_interaction_at', 'timestamptz')
+    .addColumn('viber_user_id', 'text')
+    .addColumn('source_rows', 'integer', (c) => c.notNull())
     .addColumn('batch_no', 'integer')
     .addColumn('reachability', 'text')
     .addColumn('wa_id', 'text')
@@ -43,6 +44,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addUniqueConstraint('contacts_one_per_number', ['migration_id', 'e164'])
     .execute();
   await db.schema.createIndex('contacts_by_batch').on('contacts').columns(['migration_id', 'batch_no']).execute();
+
+  await db.schema
+    .createTable('merge_conflicts')
+    .addColumn('migration_id', 'text', (c) => c.notNull())
+    .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('subject', 'text', (c) => c.notNull())
+    .addColumn('claims', sql`text[]`, (c) => c.notNull())
+    .addPrimaryKeyConstraint('merge_conflicts_pk', ['migration_id', 'kind', 'subject'])
+    .execute();
 
   await db.schema
     .createTable('contact_batches')
@@ -68,7 +78,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['dead_letters', 'contact_batches', 'contacts', 'rejected_rows', 'staged_rows']) {
+  for (const table of ['dead_letters', 'contact_batches', 'merge_conflicts', 'contacts', 'staged_rows']) {
     await db.schema.dropTable(table).ifExists().execute();
   }
 }

@@ -1,0 +1,85 @@
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import type { Database } from '../../database/schema.ts';
+import type { DataQuality } from '../../workflows/migration-progress.ts';
+import type { ActivityDependencies } from '../dependencies.ts';
+
+/**
+ * Merges a migration's normalised rows into one contact per E.164 number, in set-based SQL over all of them:
+ * the name from the most recent row that has one (the longest on a tie), the latest interaction, the union of
+ * channels. A Viber user id joins a contact only when the sources agree on it; where they do not, the
+ * disagreement is recorded as a conflict and nothing is guessed. Recomputed from staging each time, so a retry,
+ * or a later run with more rows, gives the same contacts as one run over everything.
+ */
+export function mergeContactsActivity({ db }: Pick<ActivityDependencies, 'db'>) {
+  return async function mergeContacts(migrationId: string): Promise<DataQuality & { contacts: number }> {
+    await db.transaction().execute(async (trx) => {
+      await recordConflicts(trx, migrationId);
+      await sql`
+        INSERT INTO contacts (migration_id, e164, name, country, line_type, channels, last_interaction_at, viber_user_id, source_rows)
+        SELECT s.migration_id, s.e164,
+               (array_agg(s.name ORDER BY s.last_interaction_at DESC NULLS LAST, length(s.name) DESC, s.source, s.line_no)
+                  FILTER (WHERE s.name IS NOT NULL))[1],
+               min(s.number_region), min(s.line_type),
+               array_agg(DISTINCT s.channel ORDER BY s.channel),
+               max(s.last_interaction_at),
+               CASE WHEN count(DISTINCT s.viber_user_id) = 1 AND NOT bool_or(conflict.subject IS NOT NULL)
+                    THEN min(s.viber_user_id) END,
+               count(*)
+        FROM staged_rows AS s
+        LEFT JOIN merge_conflicts AS conflict
+          ON conflict.migration_id = s.migration_id AND conflict.kind = 'viber_user_with_several_numbers'
+         AND conflict.subject = s.viber_user_id
+        WHERE s.migration_id = ${migrationId} AND s.e164 IS NOT NULL
+        GROUP BY s.migration_id, s.e164
+        ON CONFLICT (migration_id, e164) DO UPDATE SET
+          name = excluded.name, channels = excluded.channels, last_interaction_at = excluded.last_interaction_at,
+          viber_user_id = excluded.viber_user_id, source_rows = excluded.source_rows`.execute(trx);
+    });
+    return dataQuality(db, migrationId);
+  };
+}
+
+async function recordConflicts(trx: Transaction<Database>, migrationId: string): Promise<void> {
+  const groupings = [
+    { kind: 'viber_user_with_several_numbers', subject: sql.ref('viber_user_id'), claim: sql.ref('e164') },
+    { kind: 'number_with_several_viber_users', subject: sql.ref('e164'), claim: sql.ref('viber_user_id') },
+  ] as const;
+  for (const { kind, subject, claim } of groupings) {
+    await sql`
+      INSERT INTO merge_conflicts (migration_id, kind, subject, claims)
+      SELECT migration_id, ${kind}, ${subject}, array_agg(DISTINCT ${claim} ORDER BY ${claim})
+      FROM staged_rows
+      WHERE migration_id = ${migrationId} AND e164 IS NOT NULL AND viber_user_id IS NOT NULL
+      GROUP BY migration_id, ${subject}
+      HAVING count(DISTINCT ${claim}) > 1
+      ON CONFLICT (migration_id, kind, subject) DO UPDATE SET claims = excluded.claims`.execute(trx);
+  }
+}
+
+async function dataQuality(db: Kysely<Database>, migrationId: string): Promise<DataQuality & { contacts: number }> {
+  const countsBy = async (query: RawBuilder<{ key: string; n: number }>) => {
+    const { rows } = await query.execute(db);
+    return Object.fromEntries(rows.sort((a, b) => b.n - a.n).map((row) => [row.key, row.n]));
+  };
+  const { rows: [totals] } = await sql<{ contacts: number; rows: number; merged: number }>`
+    SELECT count(*)::int AS contacts, coalesce(sum(source_rows), 0)::int AS rows, count(*) FILTER (WHERE source_rows > 1)::int AS merged
+    FROM contacts WHERE migration_id = ${migrationId}`.execute(db);
+  const conflicts = await countsBy(sql`
+    SELECT kind AS key, count(*)::int AS n FROM merge_conflicts WHERE migration_id = ${migrationId} GROUP BY 1`);
+  return {
+    contacts: totals!.contacts,
+    rejectedByReason: await countsBy(sql`
+      SELECT reject_reason AS key, count(*)::int AS n FROM staged_rows
+      WHERE migration_id = ${migrationId} AND reject_reason IS NOT NULL GROUP BY 1`),
+    contactsByCountry: await countsBy(sql`
+      SELECT coalesce(country, 'unknown') AS key, count(*)::int AS n FROM contacts WHERE migration_id = ${migrationId} GROUP BY 1`),
+    contactsByLineType: await countsBy(sql`
+      SELECT coalesce(line_type, 'unknown') AS key, count(*)::int AS n FROM contacts WHERE migration_id = ${migrationId} GROUP BY 1`),
+    duplicatesMerged: totals!.rows - totals!.contacts,
+    contactsFromSeveralRows: totals!.merged,
+    conflicts: {
+      viberUserWithSeveralNumbers: conflicts.viber_user_with_several_numbers ?? 0,
+      numberWithSeveralViberUsers: conflicts.number_with_several_viber_users ?? 0,
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { sql } from 'kysely';
+import { Context } from '@temporalio/activity';
+import type { ActivityDependencies } from '../dependencies.ts';
+import { contactRegion } from './contact-region.ts';
+import { normalizePhone } from './normalize-phone.ts';
+
+const ROWS_PER_CHUNK = 5000;
+
+export interface NormalizeResult {
+  valid: number;
+  rejected: number;
+}
+
+/**
+ * Gives every staged row of a migration its E.164 number and line type, or the reason it has none. A chunk is
+ * read and written back in one statement each, so memory stays flat at any size, and a retry continues with
+ * the rows not yet normalised.
+ */
+export function normalizeStagedRowsActivity({ db }: Pick<ActivityDependencies, 'db'>) {
+  return async function normalizeStagedRows(migrationId: string, defaultCountry: string | null): Promise<NormalizeResult> {
+    for (;;) {
+      const rows = await db
+        .selectFrom('staged_rows')
+        .select(['source', 'line_no', 'phone_raw', 'country'])
+        .where('migration_id', '=', migrationId)
+        .where('e164', 'is', null)
+        .where('reject_reason', 'is', null)
+        .orderBy('source')
+        .orderBy('line_no')
+        .limit(ROWS_PER_CHUNK)
+        .execute();
+      if (rows.length === 0) break;
+      const phones = rows.map((row) => normalizePhone(row.phone_raw, contactRegion({ rowCountry: row.country, defaultCountry })));
+      await sql`
+        UPDATE staged_rows AS s
+        SET e164 = u.e164, number_region = u.number_region, line_type = u.line_type, reject_reason = u.reject_reason
+        FROM unnest(${rows.map((r) => r.source)}::text[], ${rows.map((r) => r.line_no)}::int[],
+                    ${phones.map((p) => (p.accepted ? p.e164 : null))}::text[],
+                    ${phones.map((p) => (p.accepted ? p.country : null))}::text[],
+                    ${phones.map((p) => (p.accepted ? p.lineType : null))}::text[],
+                    ${phones.map((p) => (p.accepted ? null : p.reason))}::text[])
+          AS u(source, line_no, e164, number_region, line_type, reject_reason)
+        WHERE s.migration_id = ${migrationId} AND s.source = u.source AND s.line_no = u.line_no`.execute(db);
+      Context.current().heartbeat();
+    }
+
+    const { valid, rejected } = await db
+      .selectFrom('staged_rows')
+      .select((e) => [e.fn.count<number>('e164').as('valid'), e.fn.count<number>('reject_reason').as('rejected')])
+      .where('migration_id', '=', migrationId)
+      .executeTakeFirstOrThrow();
+    return { valid: Number(valid), rejected: Number(rejected) };
+  };
+}
