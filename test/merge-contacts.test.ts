@@ -10,6 +10,7 @@ import { mergeContactsActivity } from '../activities/clean/merge-contacts.ts';
 import { openDatabase } from '../database/connect.ts';
 import type { Database } from '../database/schema.ts';
 import type { CsvSource } from '../workflows/migration-input.ts';
+import type { DataQuality } from '../workflows/migration-progress.ts';
 
 const smsExport = `phone,name,country,last_sms
 050 123 4567,Mohammed,AE,2026-01-10
@@ -50,11 +51,12 @@ describe('merging contacts from several sources', () => {
   });
   afterAll(async () => db.destroy());
 
+  const merge = async (): Promise<DataQuality & { contacts: number }> => activity.run(mergeContactsActivity({ db }), migrationId);
   const contact = (e164: string) =>
     db.selectFrom('contacts').selectAll().where('migration_id', '=', migrationId).where('e164', '=', e164).executeTakeFirstOrThrow();
 
   it('merges on the E.164 number: latest name that exists, latest interaction, every channel', async () => {
-    const quality = await activity.run(mergeContactsActivity({ db }), migrationId);
+    const quality = await merge();
     expect(quality.contacts).toBe(5);
     expect(quality.duplicatesMerged).toBe(5);
     expect(quality.contactsFromSeveralRows).toBe(3);
@@ -67,7 +69,7 @@ describe('merging contacts from several sources', () => {
   });
 
   it('reports Viber ids and numbers the sources disagree on, and guesses neither', async () => {
-    const quality = await activity.run(mergeContactsActivity({ db }), migrationId);
+    const quality = await merge();
     expect(quality.conflicts).toEqual({ viberUserWithSeveralNumbers: 1, numberWithSeveralViberUsers: 1 });
     expect((await contact('+48512345678')).viber_user_id).toBeNull();
     expect((await contact('+48601234567')).viber_user_id).toBeNull();
@@ -81,12 +83,12 @@ describe('merging contacts from several sources', () => {
 
   it('gives the same contacts however often it runs', async () => {
     const before = await db.selectFrom('contacts').selectAll().where('migration_id', '=', migrationId).orderBy('e164').execute();
-    await activity.run(mergeContactsActivity({ db }), migrationId);
+    await merge();
     expect(await db.selectFrom('contacts').selectAll().where('migration_id', '=', migrationId).orderBy('e164').execute()).toEqual(before);
   });
 
   it('counts the report by reason, country and line type', async () => {
-    const quality = await activity.run(mergeContactsActivity({ db }), migrationId);
+    const quality = await merge();
     expect(quality.rejectedByReason).toEqual({});
     expect(quality.contactsByCountry).toEqual({ AE: 1, SA: 1, PL: 2, GG: 1 });
     expect(Object.values(quality.contactsByLineType).reduce((a, b) => a + b, 0)).toBe(5);
