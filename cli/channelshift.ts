@@ -4,20 +4,27 @@ import { statusCommand } from './commands/status.ts';
 import { exportCommand } from './commands/export.ts';
 import { workerCommand } from './commands/worker.ts';
 import { demoCommand } from './commands/demo.ts';
+import { normalizeCommand } from './commands/normalize.ts';
+import { qualityCommand } from './commands/quality.ts';
 import { UsageError } from './usage-error.ts';
 
 const usage = `channelshift: move a business's customers from SMS and Viber to WhatsApp, durably, on Temporal.
 
   channelshift migrate --config FILE [--json]   start a migration (or attach to the running one) and follow it
   channelshift status ID [--json]               where migration ID stands
+  channelshift quality ID                       the migration's data-quality report as JSON
   channelshift export ID --out FILE             cleaned contacts to FILE, rejected rows with reasons to FILE.rejected.csv
+  channelshift normalize --input FILE.csv --column NAME [--country-column NAME] [--default-country XX] --out OUT.csv
+                                                preview the cleaning: the CSV with e164, line_type and reject_reason added
   channelshift worker                           run a worker (settings from the environment, see README.md)
   channelshift demo [--rows N]                  the whole pipeline on generated data, with emulators and a local Temporal`;
 
 const commands: Record<string, (args: string[]) => Promise<void>> = {
   migrate: migrateCommand,
   status: statusCommand,
+  quality: qualityCommand,
   export: exportCommand,
+  normalize: normalizeCommand,
   worker: workerCommand,
   demo: demoCommand,
 };

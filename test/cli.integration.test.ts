@@ -15,7 +15,7 @@ describe('channelshift command line', () => {
   });
   afterAll(async () => sandbox.close());
 
-  it('migrates from a config file, reports status, and exports contacts and rejected rows', async () => {
+  it('migrates from a config file, reports status and data quality, and exports contacts and rejected rows', async () => {
     const { input, truth } = await customerBaseMigration(sandbox, 2500);
     const config = join(sandbox.dataDir, 'migration.json');
     // A relative source path is read from the config file's folder.
@@ -30,6 +30,10 @@ describe('channelshift command line', () => {
     const status = await finished(channelshift(['status', input.migrationId, '--json'], sandbox.processEnv));
     expect(status.code, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout)).toEqual({ status: 'COMPLETED', progress: summary });
+
+    const quality = await finished(channelshift(['quality', input.migrationId], sandbox.processEnv));
+    expect(quality.code, quality.stderr).toBe(0);
+    expect(JSON.parse(quality.stdout)).toEqual({ migrationId: input.migrationId, contacts: summary.contacts, ...summary.quality });
 
     const out = join(sandbox.dataDir, 'export.csv');
     const exported = await finished(channelshift(['export', input.migrationId, '--out', out], sandbox.processEnv));
