@@ -1,6 +1,5 @@
 import {
   Metadata,
-  getCountryCallingCode,
   isSupportedCountry,
   parsePhoneNumberFromString,
   validatePhoneNumberLength,
@@ -40,6 +39,7 @@ const INVISIBLE_MARKS = /[\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/g;
 const TEL_SCHEME = /^tel:/i;
 // Arabic-Indic (U+0660) and Extended Arabic-Indic, the Persian and Urdu ones (U+06F0).
 const EASTERN_DIGITS = /[\u0660-\u0669\u06F0-\u06F9]/g;
+const DIGIT = /\d/;
 const COUNTRY_CODE_IN_PARENTHESES = /^\(\s*\+?\s*(\d{1,3})\s*\)(.*)$/s;
 
 /**
@@ -52,61 +52,104 @@ const COUNTRY_CODE_IN_PARENTHESES = /^\(\s*\+?\s*(\d{1,3})\s*\)(.*)$/s;
 export function normalizePhone(raw: string | null, region: string | null): NormalizedPhone {
   const text = cleaned(raw ?? '');
   if (text === '') return { accepted: false, reason: 'empty' };
+  if (!DIGIT.test(text)) return { accepted: false, reason: 'not_a_number' };
   const upperRegion = region?.toUpperCase();
   const country = upperRegion && isSupportedCountry(upperRegion) ? upperRegion : undefined;
   if (region && !country && !text.startsWith('+')) return { accepted: false, reason: 'invalid_country' };
 
   const asWritten = parsePhoneNumberFromString(text, country);
-  if (asWritten?.isValid()) return accepted(asWritten);
+  if (asWritten?.isValid()) return doubleZeroSettled(text, country, asWritten);
 
-  const readings = new Map<string, PhoneNumber>();
-  for (const reading of otherReadings(text, country)) {
-    const phone = parsePhoneNumberFromString(reading, country);
-    if (phone?.isValid()) readings.set(phone.number, phone);
+  const valid = new Map<string, PhoneNumber>();
+  if (text.startsWith('+')) {
+    const trunkless = asWritten && withoutTrunkPrefix(asWritten);
+    if (trunkless) valid.set(trunkless.number, trunkless);
+  } else {
+    for (const reading of internationalReadings(text, country)) {
+      const phone = validInternational(reading);
+      if (phone) valid.set(phone.number, phone);
+    }
   }
-  if (readings.size === 1) return accepted([...readings.values()][0]!);
-  if (readings.size > 1) return { accepted: false, reason: 'ambiguous' };
-  return { accepted: false, reason: rejectReason(text, country) };
+  if (valid.size === 1) return accepted([...valid.values()][0]!);
+  if (valid.size > 1) return { accepted: false, reason: 'ambiguous' };
+  // A national number needs a region to be read in; libphonenumber would say so too, after another parse.
+  if (!country && !text.startsWith('+')) return { accepted: false, reason: 'invalid_country' };
+  return { accepted: false, reason: rejectReason(validatePhoneNumberLength(text, country)) };
 }
+
+/**
+ * In some regions `00…` also starts a national number or a carrier's own international prefix (KR 008, NG 009,
+ * BR 00 + carrier). When reading `00` as the common international prefix gives another valid number, the
+ * writer's grouping decides (`00 82 …` against `009 1 …`); without one, nobody can tell which was meant.
+ */
+function doubleZeroSettled(text: string, country: CountryCode | undefined, asWritten: PhoneNumber): NormalizedPhone {
+  if (!text.startsWith('00')) return accepted(asWritten);
+  const digits = text.replace(/\D/g, '');
+  const regionPrefix = regionPrefixOf(digits, country);
+  // Where the region's own prefix is `00`, the number as written already is the `00` reading.
+  if (regionPrefix === '00') return accepted(asWritten);
+  const viaDoubleZero = validInternational(`+${digits.slice(2)}`);
+  if (!viaDoubleZero || viaDoubleZero.number === asWritten.number) return accepted(asWritten);
+  const prefix = writtenPrefix(text);
+  if (prefix === '00') return accepted(viaDoubleZero);
+  if (prefix !== undefined && prefix === regionPrefix) return accepted(asWritten);
+  return { accepted: false, reason: 'ambiguous' };
+}
+
+/** The first group of digits when the writer set it apart (`0011 44 …` → `0011`). */
+function writtenPrefix(text: string): string | undefined {
+  return /^(\d+)\D/.exec(text)?.[1];
+}
+
+function regionPrefixOf(digits: string, country: CountryCode | undefined): string | undefined {
+  return country && internationalPrefix(country)?.exec(digits)?.[0];
+}
+
+// Only text beyond printable ASCII can hold marks or Eastern digits: most numbers skip those replacements.
+const BEYOND_ASCII = /[^\x20-\x7E]/;
 
 function cleaned(raw: string): string {
-  return raw
-    .replace(INVISIBLE_MARKS, '')
-    .replace(EASTERN_DIGITS, (digit) => String((digit.charCodeAt(0) - (digit >= '\u06F0' ? 0x06f0 : 0x0660))))
-    .replace(/\u00A0/g, ' ')
-    .trim()
-    .replace(TEL_SCHEME, '');
+  const text = BEYOND_ASCII.test(raw)
+    ? raw
+        .replace(INVISIBLE_MARKS, '')
+        .replace(EASTERN_DIGITS, (digit) => String(digit.charCodeAt(0) - (digit >= '\u06F0' ? 0x06f0 : 0x0660)))
+        .replace(/\u00A0/g, ' ')
+    : raw;
+  return text.trim().replace(TEL_SCHEME, '');
 }
 
-function* otherReadings(text: string, country: CountryCode | undefined): Generator<string> {
+// E.164 allows at most 15 digits; no assigned number has fewer than 7.
+const PLAUSIBLE_INTERNATIONAL = /^\+\d{7,15}$/;
+
+/** The ways a number written without `+` can still be international, each as `+digits`, once each. */
+function internationalReadings(text: string, country: CountryCode | undefined): Set<string> {
   const digits = text.replace(/\D/g, '');
-  if (digits === '') return;
-  if (text.startsWith('+')) {
-    yield* withoutTrunkPrefix(`+${digits}`);
-    return;
-  }
-  const internationals: string[] = [];
+  const readings = new Set<string>();
   const inParentheses = COUNTRY_CODE_IN_PARENTHESES.exec(text);
-  if (inParentheses) internationals.push(`+${inParentheses[1]}${inParentheses[2]!.replace(/\D/g, '')}`);
-  const afterIdd = country && internationalPrefix(country)?.exec(digits);
-  if (afterIdd) internationals.push(`+${digits.slice(afterIdd[0].length)}`);
-  if (digits.startsWith('00')) internationals.push(`+${digits.slice(2)}`);
-  internationals.push(`+${digits}`);
-  for (const international of internationals) {
-    yield international;
-    yield* withoutTrunkPrefix(international);
-  }
+  if (inParentheses) readings.add(`+${inParentheses[1]}${inParentheses[2]!.replace(/\D/g, '')}`);
+  // The writer's grouping tells a region's own prefix from the common `00` (see doubleZeroSettled).
+  const regionPrefix = regionPrefixOf(digits, country);
+  const prefix = writtenPrefix(text);
+  if (regionPrefix && !(prefix === '00' && regionPrefix !== '00')) readings.add(`+${digits.slice(regionPrefix.length)}`);
+  if (digits.startsWith('00') && !(prefix !== undefined && prefix === regionPrefix)) readings.add(`+${digits.slice(2)}`);
+  readings.add(`+${digits}`);
+  return readings;
+}
+
+/** A valid number read from `+digits`, also when a trunk prefix follows the country code. */
+function validInternational(reading: string): PhoneNumber | undefined {
+  if (!PLAUSIBLE_INTERNATIONAL.test(reading)) return undefined;
+  const phone = parsePhoneNumberFromString(reading);
+  if (!phone) return undefined;
+  return phone.isValid() ? phone : withoutTrunkPrefix(phone);
 }
 
 /** `+971 0 50…`: a national trunk prefix written after the country code, as people copy it from national forms. */
-function* withoutTrunkPrefix(international: string): Generator<string> {
-  const phone = parsePhoneNumberFromString(international);
-  const country = phone?.country;
-  if (!phone || !country) return;
-  const trunk = nationalPrefix(country);
-  if (trunk && phone.nationalNumber.startsWith(trunk)) {
-    yield `+${getCountryCallingCode(country)}${phone.nationalNumber.slice(trunk.length)}`;
-  }
+function withoutTrunkPrefix(phone: PhoneNumber): PhoneNumber | undefined {
+  const trunk = phone.country && nationalPrefix(phone.country);
+  if (!trunk || !phone.nationalNumber.startsWith(trunk)) return undefined;
+  const stripped = parsePhoneNumberFromString(`+${phone.countryCallingCode}${phone.nationalNumber.slice(trunk.length)}`);
+  return stripped?.isValid() ? stripped : undefined;
 }
 
 const metadata = new Metadata();
@@ -135,8 +178,8 @@ function accepted(phone: PhoneNumber): NormalizedPhone {
   return { accepted: true, e164: phone.number, country: phone.country ?? null, lineType: type ? (type.toLowerCase() as LineType) : 'unknown' };
 }
 
-function rejectReason(text: string, country: CountryCode | undefined): RejectReason {
-  switch (validatePhoneNumberLength(text, country)) {
+function rejectReason(length: ReturnType<typeof validatePhoneNumberLength>): RejectReason {
+  switch (length) {
     case 'NOT_A_NUMBER':
       return 'not_a_number';
     case 'INVALID_COUNTRY':

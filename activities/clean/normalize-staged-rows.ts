@@ -6,6 +6,8 @@ import { normalizePhone } from './normalize-phone.ts';
 
 const ROWS_PER_CHUNK = 5000;
 
+type StagedRowKey = { source: string; line_no: number };
+
 export interface NormalizeResult {
   valid: number;
   rejected: number;
@@ -13,16 +15,21 @@ export interface NormalizeResult {
 
 /**
  * Gives every staged row of a migration its E.164 number and line type, or the reason it has none. A chunk is
- * read and written back in one statement each, so memory stays flat at any size, and a retry continues with
- * the rows not yet normalised.
+ * read and written back in one statement each, so memory stays flat at any size; a retry continues after the
+ * last chunk it reported, and skips any row already normalised.
  */
 export function normalizeStagedRowsActivity({ db }: Pick<ActivityDependencies, 'db'>) {
   return async function normalizeStagedRows(migrationId: string, defaultCountry: string | null): Promise<NormalizeResult> {
+    // Rows are walked in key order from a cursor (kept in the heartbeat), not re-searched for "not yet
+    // normalised": updated rows leave dead index entries behind, and searching past them slows every chunk.
+    const context = Context.current();
+    let after = (context.info.heartbeatDetails as StagedRowKey | undefined) ?? { source: '', line_no: 0 };
     for (;;) {
       const rows = await db
         .selectFrom('staged_rows')
         .select(['source', 'line_no', 'phone_raw', 'country'])
         .where('migration_id', '=', migrationId)
+        .where((e) => e.or([e('source', '>', after.source), e.and([e('source', '=', after.source), e('line_no', '>', after.line_no)])]))
         .where('e164', 'is', null)
         .where('reject_reason', 'is', null)
         .orderBy('source')
@@ -41,7 +48,9 @@ export function normalizeStagedRowsActivity({ db }: Pick<ActivityDependencies, '
                     ${phones.map((p) => (p.accepted ? null : p.reason))}::text[])
           AS u(source, line_no, e164, number_region, line_type, reject_reason)
         WHERE s.migration_id = ${migrationId} AND s.source = u.source AND s.line_no = u.line_no`.execute(db);
-      Context.current().heartbeat();
+      const last = rows.at(-1)!;
+      after = { source: last.source, line_no: last.line_no };
+      context.heartbeat(after);
     }
 
     const { valid, rejected } = await db

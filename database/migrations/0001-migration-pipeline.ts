@@ -19,8 +19,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('reject_reason', 'text')
     .addPrimaryKeyConstraint('staged_rows_pk', ['migration_id', 'source', 'line_no'])
     .execute();
-  // Cleaning picks the next rows still to normalise; this keeps that cheap at millions of rows.
-  await sql`CREATE INDEX staged_rows_to_clean ON staged_rows (migration_id, source, line_no) WHERE e164 IS NULL AND reject_reason IS NULL`.execute(db);
   await sql`CREATE INDEX staged_rows_by_number ON staged_rows (migration_id, e164) WHERE e164 IS NOT NULL`.execute(db);
 
   await db.schema
