@@ -41,13 +41,16 @@ export async function exportMigration(db: Kysely<Database>, migrationId: string,
     let after = { source: '', line: 0 };
     for (;;) {
       const page = await db
-        .selectFrom('staged_rows')
-        .select(['source', 'line_no', 'reject_reason', 'phone_raw', 'name', 'country'])
-        .where('migration_id', '=', migrationId)
-        .where('reject_reason', 'is not', null)
-        .where((e) => e.or([e('source', '>', after.source), e.and([e('source', '=', after.source), e('line_no', '>', after.line)])]))
-        .orderBy('source')
-        .orderBy('line_no')
+        .selectFrom('normalized_rows as n')
+        .innerJoin('staged_rows as s', (j) =>
+          j.onRef('s.migration_id', '=', 'n.migration_id').onRef('s.source', '=', 'n.source').onRef('s.line_no', '=', 'n.line_no'),
+        )
+        .select(['n.source', 'n.line_no', 'n.reject_reason', 's.phone_raw', 's.name', 's.country'])
+        .where('n.migration_id', '=', migrationId)
+        .where('n.reject_reason', 'is not', null)
+        .where((e) => e.or([e('n.source', '>', after.source), e.and([e('n.source', '=', after.source), e('n.line_no', '>', after.line)])]))
+        .orderBy('n.source')
+        .orderBy('n.line_no')
         .limit(PAGE)
         .execute();
       for (const r of page) await write(csv, [r.source, r.line_no, r.reject_reason, r.phone_raw, r.name, r.country]);

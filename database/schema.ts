@@ -1,9 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 
-/**
- * One row of a source as read, with what cleaning made of it: an E.164 number, or the reason it has none.
- * Rows are never deleted: the rows sharing a contact's number are its provenance (which source said what, when).
- */
+/** One row of a source as read. Never changed or deleted: with its normalised number it is a contact's provenance. */
 export interface StagedRowTable {
   migration_id: string;
   source: string;
@@ -16,6 +13,13 @@ export interface StagedRowTable {
   last_interaction_at: Date | null;
   viber_user_id: string | null;
   raw: ColumnType<Record<string, string>, string, string>;
+}
+
+/** What cleaning made of a staged row: its E.164 number and line type, or the reason it has none. */
+export interface NormalizedRowTable {
+  migration_id: string;
+  source: string;
+  line_no: number;
   e164: string | null;
   /** The region the number belongs to, which may differ from the row's `country`. */
   number_region: string | null;
@@ -77,6 +81,7 @@ export interface DeadLetterTable {
 
 export interface Database {
   staged_rows: StagedRowTable;
+  normalized_rows: NormalizedRowTable;
   contacts: ContactTable;
   merge_conflicts: MergeConflictTable;
   contact_batches: ContactBatchTable;

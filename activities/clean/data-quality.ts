@@ -16,7 +16,7 @@ export async function measureDataQuality(db: Kysely<Database>, migrationId: stri
   return {
     contacts: totals!.contacts,
     rejectedByReason: await countsBy(sql`
-      SELECT reject_reason AS key, count(*)::int AS n FROM staged_rows
+      SELECT reject_reason AS key, count(*)::int AS n FROM normalized_rows
       WHERE migration_id = ${migrationId} AND reject_reason IS NOT NULL GROUP BY 1`),
     contactsByCountry: await countsBy(sql`
       SELECT coalesce(country, 'unknown') AS key, count(*)::int AS n FROM contacts WHERE migration_id = ${migrationId} GROUP BY 1`),

@@ -17,21 +17,22 @@ export function mergeContactsActivity({ db }: Pick<ActivityDependencies, 'db'>) 
       await recordConflicts(trx, migrationId);
       await sql`
         INSERT INTO contacts (migration_id, e164, name, country, line_type, channels, last_interaction_at, viber_user_id, source_rows)
-        SELECT s.migration_id, s.e164,
+        SELECT n.migration_id, n.e164,
                (array_agg(s.name ORDER BY s.last_interaction_at DESC NULLS LAST, length(s.name) DESC, s.source, s.line_no)
                   FILTER (WHERE s.name IS NOT NULL))[1],
-               min(s.number_region), min(s.line_type),
+               min(n.number_region), min(n.line_type),
                array_agg(DISTINCT s.channel ORDER BY s.channel),
                max(s.last_interaction_at),
                CASE WHEN count(DISTINCT s.viber_user_id) = 1 AND NOT bool_or(conflict.subject IS NOT NULL)
                     THEN min(s.viber_user_id) END,
                count(*)
-        FROM staged_rows AS s
+        FROM normalized_rows AS n
+        JOIN staged_rows AS s USING (migration_id, source, line_no)
         LEFT JOIN merge_conflicts AS conflict
           ON conflict.migration_id = s.migration_id AND conflict.kind = 'viber_user_with_several_numbers'
          AND conflict.subject = s.viber_user_id
-        WHERE s.migration_id = ${migrationId} AND s.e164 IS NOT NULL
-        GROUP BY s.migration_id, s.e164
+        WHERE n.migration_id = ${migrationId} AND n.e164 IS NOT NULL
+        GROUP BY n.migration_id, n.e164
         ON CONFLICT (migration_id, e164) DO UPDATE SET
           name = excluded.name, channels = excluded.channels, last_interaction_at = excluded.last_interaction_at,
           viber_user_id = excluded.viber_user_id, source_rows = excluded.source_rows`.execute(trx);
@@ -49,7 +50,7 @@ async function recordConflicts(trx: Transaction<Database>, migrationId: string):
     await sql`
       INSERT INTO merge_conflicts (migration_id, kind, subject, claims)
       SELECT migration_id, ${kind}, ${subject}, array_agg(DISTINCT ${claim} ORDER BY ${claim})
-      FROM staged_rows
+      FROM normalized_rows JOIN staged_rows USING (migration_id, source, line_no)
       WHERE migration_id = ${migrationId} AND e164 IS NOT NULL AND viber_user_id IS NOT NULL
       GROUP BY migration_id, ${subject}
       HAVING count(DISTINCT ${claim}) > 1

@@ -14,14 +14,12 @@ export interface NormalizeResult {
 }
 
 /**
- * Gives every staged row of a migration its E.164 number and line type, or the reason it has none. A chunk is
- * read and written back in one statement each, so memory stays flat at any size; a retry continues after the
- * last chunk it reported, and skips any row already normalised.
+ * Gives every staged row of a migration its E.164 number and line type, or the reason it has none. Staging is
+ * walked in key order a chunk at a time, so memory stays flat at any size; a retry continues after the last
+ * chunk it reported, and a row normalised twice is stored once.
  */
 export function normalizeStagedRowsActivity({ db }: Pick<ActivityDependencies, 'db'>) {
   return async function normalizeStagedRows(migrationId: string, defaultCountry: string | null): Promise<NormalizeResult> {
-    // Rows are walked in key order from a cursor (kept in the heartbeat), not re-searched for "not yet
-    // normalised": updated rows leave dead index entries behind, and searching past them slows every chunk.
     const context = Context.current();
     let after = (context.info.heartbeatDetails as StagedRowKey | undefined) ?? { source: '', line_no: 0 };
     for (;;) {
@@ -30,8 +28,6 @@ export function normalizeStagedRowsActivity({ db }: Pick<ActivityDependencies, '
         .select(['source', 'line_no', 'phone_raw', 'country'])
         .where('migration_id', '=', migrationId)
         .where((e) => e.or([e('source', '>', after.source), e.and([e('source', '=', after.source), e('line_no', '>', after.line_no)])]))
-        .where('e164', 'is', null)
-        .where('reject_reason', 'is', null)
         .orderBy('source')
         .orderBy('line_no')
         .limit(ROWS_PER_CHUNK)
@@ -39,22 +35,21 @@ export function normalizeStagedRowsActivity({ db }: Pick<ActivityDependencies, '
       if (rows.length === 0) break;
       const phones = rows.map((row) => normalizePhone(row.phone_raw, contactRegion({ rowCountry: row.country, defaultCountry })));
       await sql`
-        UPDATE staged_rows AS s
-        SET e164 = u.e164, number_region = u.number_region, line_type = u.line_type, reject_reason = u.reject_reason
-        FROM unnest(${rows.map((r) => r.source)}::text[], ${rows.map((r) => r.line_no)}::int[],
-                    ${phones.map((p) => (p.accepted ? p.e164 : null))}::text[],
-                    ${phones.map((p) => (p.accepted ? p.country : null))}::text[],
-                    ${phones.map((p) => (p.accepted ? p.lineType : null))}::text[],
-                    ${phones.map((p) => (p.accepted ? null : p.reason))}::text[])
-          AS u(source, line_no, e164, number_region, line_type, reject_reason)
-        WHERE s.migration_id = ${migrationId} AND s.source = u.source AND s.line_no = u.line_no`.execute(db);
+        INSERT INTO normalized_rows (migration_id, source, line_no, e164, number_region, line_type, reject_reason)
+        SELECT ${migrationId}, * FROM unnest(
+          ${rows.map((r) => r.source)}::text[], ${rows.map((r) => r.line_no)}::int[],
+          ${phones.map((p) => (p.accepted ? p.e164 : null))}::text[],
+          ${phones.map((p) => (p.accepted ? p.country : null))}::text[],
+          ${phones.map((p) => (p.accepted ? p.lineType : null))}::text[],
+          ${phones.map((p) => (p.accepted ? null : p.reason))}::text[])
+        ON CONFLICT DO NOTHING`.execute(db);
       const last = rows.at(-1)!;
       after = { source: last.source, line_no: last.line_no };
       context.heartbeat(after);
     }
 
     const { valid, rejected } = await db
-      .selectFrom('staged_rows')
+      .selectFrom('normalized_rows')
       .select((e) => [e.fn.count<number>('e164').as('valid'), e.fn.count<number>('reject_reason').as('rejected')])
       .where('migration_id', '=', migrationId)
       .executeTakeFirstOrThrow();

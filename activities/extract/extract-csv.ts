@@ -73,10 +73,6 @@ function toStagedRow(migrationId: string, source: CsvSource, record: Record<stri
     last_interaction_at: interactionDate(column(source.columns.lastInteraction)),
     viber_user_id: column(source.columns.viberUserId),
     raw: JSON.stringify(record),
-    e164: null,
-    number_region: null,
-    line_type: null,
-    reject_reason: null,
   };
 }
 
