@@ -1,5 +1,4 @@
-// `npm run bench [-- --rows N]`: the migration slice on a generated customer base (100,000 rows by default),
-// in sandbox mode; prints contacts per second per stage and the process's peak memory.
+// The migration slice on a generated customer base, in sandbox mode: contacts per second per stage, peak memory.
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -7,41 +6,45 @@ import { customerBaseColumns, writeCustomerBase } from '../demo/customer-base.ts
 import { HUBSPOT_BURST_LIMIT, startSandboxStack } from '../demo/sandbox-stack.ts';
 import { startOrAttach } from '../cli/follow-migration.ts';
 
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '100000' } } });
-const rows = Number(values.rows);
-const log = (line: string) => console.error(line);
+export async function runMigrationSliceBench(rows: number): Promise<void> {
+  const log = (line: string) => console.error(line);
+  const file = join(tmpdir(), `channelshift-bench-${rows}.csv`);
+  const truth = await writeCustomerBase(file, rows);
+  log(`Generated ${truth.rows} rows (${truth.distinctNumbers} distinct valid numbers) in ${file}.`);
 
-const file = join(tmpdir(), `channelshift-bench-${rows}.csv`);
-const truth = await writeCustomerBase(file, rows);
-log(`Generated ${truth.rows} rows (${truth.distinctNumbers} distinct valid numbers) in ${file}.`);
+  let peakHeap = 0;
+  const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 100);
+  const stack = await startSandboxStack(log);
+  try {
+    const started = performance.now();
+    const handle = await startOrAttach(stack.client, stack.temporal.taskQueue, {
+      migrationId: `bench-${Date.now().toString(36)}`,
+      source: { kind: 'csv', name: 'bench', path: file, columns: customerBaseColumns },
+    });
+    const s = await handle.result();
+    const wall = (performance.now() - started) / 1000;
+    const perSecond = (count: number, stage: keyof typeof s.stageMillis) => Math.round(count / ((s.stageMillis[stage] ?? 0) / 1000));
+    const hubspotRequests = Math.ceil(s.contacts / 100);
+    const allowedRequests = HUBSPOT_BURST_LIMIT.requests / (HUBSPOT_BURST_LIMIT.intervalMs / 1000);
+    const syncSeconds = (s.stageMillis.sync ?? 0) / 1000;
 
-let peakHeap = 0;
-const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 100);
-const stack = await startSandboxStack(log);
-try {
-  const started = performance.now();
-  const handle = await startOrAttach(stack.client, stack.temporal.taskQueue, {
-    migrationId: `bench-${Date.now().toString(36)}`,
-    source: { kind: 'csv', name: 'bench', path: file, columns: customerBaseColumns },
-  });
-  const s = await handle.result();
-  const wall = (performance.now() - started) / 1000;
-  const perSecond = (count: number, stage: keyof typeof s.stageMillis) => Math.round(count / ((s.stageMillis[stage] ?? 0) / 1000));
-  const hubspotRequests = Math.ceil(s.contacts / 100);
-  const allowedRequests = HUBSPOT_BURST_LIMIT.requests / (HUBSPOT_BURST_LIMIT.intervalMs / 1000);
+    console.log(`\nmigration slice, ${s.extracted} rows → ${s.contacts} contacts, ${wall.toFixed(1)} s wall`);
+    console.log(`  extract  ${perSecond(s.extracted, 'extract')} rows/s`);
+    console.log(`  clean    ${perSecond(s.extracted, 'clean')} rows/s (normalise, merge on E.164, plan batches)`);
+    console.log(`  verify   ${perSecond(s.verified, 'verify')} contacts/s (contacts check emulator, no added latency)`);
+    console.log(
+      `  sync     ${perSecond(s.synced, 'sync')} contacts/s: ${hubspotRequests} upserts of ≤ 100 at ${(hubspotRequests / syncSeconds).toFixed(1)} requests/s, ` +
+        `HubSpot allows ${HUBSPOT_BURST_LIMIT.requests} per 10 s (${allowedRequests}/s); 429 answers: ${stack.hubspot.rateLimitedCount()}`,
+    );
+    console.log(`  peak memory: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB resident, ${Math.round(peakHeap / 2 ** 20)} MiB heap`);
+    console.log('  (one process: worker, emulators and, without DATABASE_URL, the embedded database)');
+  } finally {
+    clearInterval(sampler);
+    await stack.close();
+  }
+}
 
-  console.log(`\nmigration slice, ${s.extracted} rows → ${s.contacts} contacts, ${wall.toFixed(1)} s wall`);
-  console.log(`  extract  ${perSecond(s.extracted, 'extract')} rows/s`);
-  console.log(`  clean    ${perSecond(s.extracted, 'clean')} rows/s (normalise, merge on E.164, plan batches)`);
-  console.log(`  verify   ${perSecond(s.verified, 'verify')} contacts/s (contacts check emulator, no added latency)`);
-  const syncSeconds = (s.stageMillis.sync ?? 0) / 1000;
-  console.log(
-    `  sync     ${perSecond(s.synced, 'sync')} contacts/s: ${hubspotRequests} upserts of ≤ 100 at ${(hubspotRequests / syncSeconds).toFixed(1)} requests/s, ` +
-      `HubSpot allows ${HUBSPOT_BURST_LIMIT.requests} per 10 s (${allowedRequests}/s); 429 answers: ${stack.hubspot.rateLimitedCount()}`,
-  );
-  console.log(`  peak memory: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB resident, ${Math.round(peakHeap / 2 ** 20)} MiB heap`);
-  console.log('  (one process: worker, emulators and, without DATABASE_URL, the embedded database)');
-} finally {
-  clearInterval(sampler);
-  await stack.close();
+if (import.meta.main) {
+  const { values } = parseArgs({ options: { rows: { type: 'string', default: '100000' } } });
+  await runMigrationSliceBench(Number(values.rows));
 }

@@ -52,7 +52,7 @@ export async function runNormalizeBench(entries: number): Promise<NormalizeBench
   }
   const bareRate = corpus.length / median(bareSeconds);
   const normalizerRate = corpus.length / median(normalizerSeconds);
-  return {
+  const result = {
     entries: corpus.length,
     bareRate,
     normalizerRate,
@@ -60,6 +60,8 @@ export async function runNormalizeBench(entries: number): Promise<NormalizeBench
     bareAccuracy: accuracy(bare, corpus),
     normalizerAccuracy: accuracy(normalizer, corpus),
   };
+  report(result);
+  return result;
 }
 
 function timed(read: Reader, corpus: readonly CorpusEntry[]): number {
@@ -82,9 +84,7 @@ function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-if (import.meta.main) {
-  const { values } = parseArgs({ options: { entries: { type: 'string', default: '100000' } } });
-  const result = await runNormalizeBench(Number(values.entries));
+function report(result: NormalizeBenchResult): void {
   const rate = (perSecond: number) => `${Math.round(perSecond).toLocaleString('en-US')} numbers/s`.padStart(20);
   const percent = (share: number, digits = 2) => `${(share * 100).toFixed(digits)}%`;
   console.log(`normalizePhone against bare libphonenumber-js/max, ${result.entries.toLocaleString('en-US')} corpus entries (seed ${SEED}),`);
@@ -94,4 +94,9 @@ if (import.meta.main) {
   console.log(`  normalizePhone  ${rate(result.normalizerRate)}   accuracy ${percent(result.normalizerAccuracy)}`);
   const verdict = result.ratio >= TARGET_RATIO ? 'meets' : 'misses';
   console.log(`  ratio           ${percent(result.ratio, 1)} of bare (${verdict} the ${percent(TARGET_RATIO, 0)} target)`);
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({ options: { entries: { type: 'string', default: '100000' } } });
+  await runNormalizeBench(Number(values.entries));
 }

@@ -132,7 +132,8 @@ function internationalReadings(text: string, country: CountryCode | undefined): 
   const prefix = writtenPrefix(text);
   if (regionPrefix && !(prefix === '00' && regionPrefix !== '00')) readings.add(`+${digits.slice(regionPrefix.length)}`);
   if (digits.startsWith('00') && !(prefix !== undefined && prefix === regionPrefix)) readings.add(`+${digits.slice(2)}`);
-  readings.add(`+${digits}`);
+  // No country calling code starts with 0: such digits are no MSISDN.
+  if (!digits.startsWith('0')) readings.add(`+${digits}`);
   return readings;
 }
 
