@@ -48,7 +48,7 @@ export async function exportMigration(db: Kysely<Database>, migrationId: string,
         .select(['n.source', 'n.line_no', 'n.reject_reason', 's.phone_raw', 's.name', 's.country'])
         .where('n.migration_id', '=', migrationId)
         .where('n.reject_reason', 'is not', null)
-        .where((e) => e.or([e('n.source', '>', after.source), e.and([e('n.source', '=', after.source), e('n.line_no', '>', after.line)])]))
+        .where((e) => e(e.refTuple('n.source', 'n.line_no'), '>', e.tuple(after.source, after.line)))
         .orderBy('n.source')
         .orderBy('n.line_no')
         .limit(PAGE)

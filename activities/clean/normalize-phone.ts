@@ -40,6 +40,10 @@ const TEL_SCHEME = /^tel:/i;
 // Arabic-Indic (U+0660) and Extended Arabic-Indic, the Persian and Urdu ones (U+06F0).
 const EASTERN_DIGITS = /[\u0660-\u0669\u06F0-\u06F9]/g;
 const DIGIT = /\d/;
+// Only text beyond printable ASCII can hold marks or Eastern digits: most numbers skip those replacements.
+const BEYOND_ASCII = /[^\x20-\x7E]/;
+// E.164 allows at most 15 digits; no assigned number has fewer than 7.
+const PLAUSIBLE_INTERNATIONAL = /^\+\d{7,15}$/;
 const COUNTRY_CODE_IN_PARENTHESES = /^\(\s*\+?\s*(\d{1,3})\s*\)(.*)$/s;
 
 /**
@@ -105,9 +109,6 @@ function regionPrefixOf(digits: string, country: CountryCode | undefined): strin
   return country && internationalPrefix(country)?.exec(digits)?.[0];
 }
 
-// Only text beyond printable ASCII can hold marks or Eastern digits: most numbers skip those replacements.
-const BEYOND_ASCII = /[^\x20-\x7E]/;
-
 function cleaned(raw: string): string {
   const text = BEYOND_ASCII.test(raw)
     ? raw
@@ -117,9 +118,6 @@ function cleaned(raw: string): string {
     : raw;
   return text.trim().replace(TEL_SCHEME, '');
 }
-
-// E.164 allows at most 15 digits; no assigned number has fewer than 7.
-const PLAUSIBLE_INTERNATIONAL = /^\+\d{7,15}$/;
 
 /** The ways a number written without `+` can still be international, each as `+digits`, once each. */
 function internationalReadings(text: string, country: CountryCode | undefined): Set<string> {

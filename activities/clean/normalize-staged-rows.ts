@@ -27,7 +27,7 @@ export function normalizeStagedRowsActivity({ db }: Pick<ActivityDependencies, '
         .selectFrom('staged_rows')
         .select(['source', 'line_no', 'phone_raw', 'country'])
         .where('migration_id', '=', migrationId)
-        .where((e) => e.or([e('source', '>', after.source), e.and([e('source', '=', after.source), e('line_no', '>', after.line_no)])]))
+        .where((e) => e(e.refTuple('source', 'line_no'), '>', e.tuple(after.source, after.line_no)))
         .orderBy('source')
         .orderBy('line_no')
         .limit(ROWS_PER_CHUNK)
