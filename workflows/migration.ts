@@ -14,11 +14,13 @@ import { migrationStageKey } from './search-attributes.ts';
 
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' } as const;
 
-const { extractCsv, normalizeStagedRows, mergeContacts, planBatches } = proxyActivities<MigrationActivities>({
+const { extractCsv, normalizeStagedRows } = proxyActivities<MigrationActivities>({
   startToCloseTimeout: '2h',
   heartbeatTimeout: '1m',
   retry,
 });
+// Single set-based statements: they cannot heartbeat, and take longer the bigger the customer base.
+const { mergeContacts, planBatches } = proxyActivities<MigrationActivities>({ startToCloseTimeout: '2h', retry });
 // Short heartbeats: when a worker dies mid-batch, another one takes the batch over within seconds.
 const { verifyBatch, syncBatch } = proxyActivities<MigrationActivities>({
   startToCloseTimeout: '10m',
