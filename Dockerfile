@@ -14,6 +14,7 @@ COPY workflows ./workflows
 COPY worker ./worker
 COPY cli ./cli
 COPY temporal ./temporal
+COPY privacy ./privacy
 COPY database ./database
 COPY scripts ./scripts
 COPY demo ./demo

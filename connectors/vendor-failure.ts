@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { redactPhoneNumbers } from '../privacy/redact-phone-numbers.ts';
 
 /**
  * Turns a vendor's HTTP answer into the failure Temporal should see. Connectors never retry on their own
@@ -11,7 +12,7 @@ export function vendorFailure(
   body: string,
   retryAfterMs?: number,
 ): ApplicationFailure {
-  const message = `${vendor} answered HTTP ${status}: ${body.slice(0, 500)}`;
+  const message = `${vendor} answered HTTP ${status}: ${redactPhoneNumbers(body.slice(0, 500))}`;
   if (status === 429 || status >= 500) {
     return ApplicationFailure.create({
       type: `${vendor}Unavailable`,

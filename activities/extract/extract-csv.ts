@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Insertable } from 'kysely';
 import type { StagedRowTable } from '../../database/schema.ts';
 import type { CsvSource } from '../../workflows/migration-input.ts';
+import { redactPhoneNumbers } from '../../privacy/redact-phone-numbers.ts';
 import type { ActivityDependencies } from '../dependencies.ts';
 
 const ROWS_PER_INSERT = 1000;
@@ -96,7 +97,8 @@ function checkedHeader(source: CsvSource) {
 
 function unreadable(source: CsvSource, error: unknown): ApplicationFailure {
   const code = (error as NodeJS.ErrnoException).code;
-  const reason = code === 'ENOENT' ? 'the file does not exist' : String((error as Error).message ?? error);
+  // A parser's message may quote the field it choked on: the number in it stays out of the history.
+  const reason = code === 'ENOENT' ? 'the file does not exist' : redactPhoneNumbers(String((error as Error).message ?? error));
   // A missing or broken file will not mend itself: fail the run with the reason instead of retrying forever.
   return ApplicationFailure.nonRetryable(`source "${source.name}" (${source.path}): ${reason}`, 'SourceUnreadable');
 }
