@@ -28,19 +28,22 @@ export function extractCsvActivity({ db }: Pick<ActivityDependencies, 'db'>) {
     );
     // pipe() does not pass the file's errors on; the loop below must see them.
     file.once('error', (error) => parser.destroy(error));
+    const records = (parser as AsyncIterable<ParsedRecord>)[Symbol.asyncIterator]();
     let pending: StagedRow[] = [];
-    try {
-      for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-        if (info.lines <= resumeAfterLine) continue;
-        pending.push(toStagedRow(migrationId, source, record, info.lines));
-        if (pending.length === ROWS_PER_INSERT) {
-          await stage(pending);
-          context.heartbeat(info.lines);
-          pending = [];
-        }
+    for (;;) {
+      // Only reading fails the run for good; a database error while staging stays retryable.
+      const next = await records.next().catch((error: unknown) => {
+        throw unreadable(source, error);
+      });
+      if (next.done) break;
+      const { record, info } = next.value;
+      if (info.lines <= resumeAfterLine) continue;
+      pending.push(toStagedRow(migrationId, source, record, info.lines));
+      if (pending.length === ROWS_PER_INSERT) {
+        await stage(pending);
+        context.heartbeat(info.lines);
+        pending = [];
       }
-    } catch (error) {
-      throw unreadable(source, error);
     }
     await stage(pending);
 
@@ -60,6 +63,7 @@ export function extractCsvActivity({ db }: Pick<ActivityDependencies, 'db'>) {
 }
 
 type StagedRow = Insertable<StagedRowTable>;
+type ParsedRecord = { record: Record<string, string>; info: { lines: number } };
 
 function toStagedRow(migrationId: string, source: CsvSource, record: Record<string, string>, line: number): StagedRow {
   const column = (name: string | undefined) => (name === undefined ? null : (record[name]?.trim() || null));
