@@ -12,6 +12,8 @@ export interface CustomerBaseTruth {
   validRows: number;
   rejectedRows: number;
   distinctNumbers: number;
+  /** Every valid number in E.164, to check a migration's contacts against. */
+  numbers: ReadonlySet<string>;
 }
 
 export const customerBaseColumns = { phone: 'phone', name: 'name', country: 'country' } as const;
@@ -50,7 +52,7 @@ export async function writeCustomerBase(path: string, rows: number, seed = 20261
       const e164 = known?.e164 ?? randomMobile(country, random);
       if (!known) seen.push({ e164, country });
       distinct.add(e164);
-      phone = writtenAsPeopleDo(e164, random);
+      phone = writtenAsPeopleDo(e164, country, random);
       validRows++;
     }
     const name = ARABIC_MARKETS.includes(country) ? pick(ARABIC_NAMES) : pick(LATIN_NAMES);
@@ -59,7 +61,7 @@ export async function writeCustomerBase(path: string, rows: number, seed = 20261
   }
   csv.end();
   await once(done, 'finish');
-  return { rows, validRows, rejectedRows: rows - validRows, distinctNumbers: distinct.size };
+  return { rows, validRows, rejectedRows: rows - validRows, distinctNumbers: distinct.size, numbers: distinct };
 }
 
 function randomMobile(country: CountryCode, random: () => number): string {
@@ -74,13 +76,20 @@ function randomMobile(country: CountryCode, random: () => number): string {
   }
 }
 
-function writtenAsPeopleDo(e164: string, random: () => number): string {
+function writtenAsPeopleDo(e164: string, country: CountryCode, random: () => number): string {
   const phone = parsePhoneNumberFromString(e164)!;
   const form = random();
-  if (form < 0.3) return phone.number;
-  if (form < 0.55) return phone.formatInternational();
-  if (form < 0.85) return phone.formatNational();
-  return `00${phone.countryCallingCode}${phone.nationalNumber}`;
+  if (form < 0.25) return phone.number;
+  if (form < 0.45) return phone.formatInternational();
+  if (form < 0.7) return phone.formatNational();
+  if (form < 0.78) return `00${phone.countryCallingCode}${phone.nationalNumber}`;
+  // An MSISDN as SMS gateways export it: international digits without `+`.
+  if (form < 0.86) return `${phone.countryCallingCode}${phone.nationalNumber}`;
+  // The national form with the country code put in front, trunk prefix and all.
+  if (form < 0.92) return `+${phone.countryCallingCode} ${phone.formatNational()}`;
+  return ARABIC_MARKETS.includes(country)
+    ? phone.formatNational().replace(/\d/g, (digit) => String.fromCharCode(0x0660 + Number(digit)))
+    : phone.formatInternational().replaceAll(' ', '-');
 }
 
 function mulberry32(seed: number): () => number {

@@ -50,8 +50,8 @@ const COUNTRY_CODE_IN_PARENTHESES = /^\(\s*\+?\s*(\d{1,3})\s*\)(.*)$/s;
  * A phone number as a person wrote it, to E.164. `region` is the ISO 3166 country the source gives the contact;
  * it is needed to read national numbers. The number is read as written first; only when that is not a valid
  * number are the other readings a person would consider tried (the region's or the common `00` international
- * prefix, an MSISDN without `+`, a country code in parentheses, a trunk prefix kept after the country code), and
- * one is accepted only when exactly one of them is valid.
+ * prefix, an MSISDN without `+`, a country code in parentheses, a trunk prefix kept after the country code). A
+ * reading is accepted when it is the only valid one, or when what `settled` weighs tells several apart.
  */
 export function normalizePhone(raw: string | null, region: string | null): NormalizedPhone {
   const text = cleaned(raw ?? '');
@@ -62,42 +62,76 @@ export function normalizePhone(raw: string | null, region: string | null): Norma
   if (region && !country && !text.startsWith('+')) return { accepted: false, reason: 'invalid_country' };
 
   const asWritten = parsePhoneNumberFromString(text, country);
-  if (asWritten?.isValid()) return doubleZeroSettled(text, country, asWritten);
-
-  const valid = new Map<string, PhoneNumber>();
+  if (asWritten?.isValid()) {
+    const contender = contenderOf(text, country, asWritten);
+    return contender ? settled(text, country, [{ via: 'as_written', phone: asWritten }, contender]) : accepted(asWritten);
+  }
+  const readings: Reading[] = [];
   if (text.startsWith('+')) {
     const trunkless = asWritten && withoutTrunkPrefix(asWritten);
-    if (trunkless) valid.set(trunkless.number, trunkless);
+    if (trunkless) readings.push({ via: 'as_written', phone: trunkless });
   } else {
-    for (const reading of internationalReadings(text, country)) {
-      const phone = validInternational(reading);
-      if (phone) valid.set(phone.number, phone);
+    for (const { via, international } of internationalReadings(text, country)) {
+      const phone = validInternational(international);
+      if (phone) readings.push({ via, phone });
     }
   }
-  if (valid.size === 1) return accepted([...valid.values()][0]!);
-  if (valid.size > 1) return { accepted: false, reason: 'ambiguous' };
-  // A national number needs a region to be read in; libphonenumber would say so too, after another parse.
-  if (!country && !text.startsWith('+')) return { accepted: false, reason: 'invalid_country' };
-  return { accepted: false, reason: rejectReason(validatePhoneNumberLength(text, country)) };
+  return settled(text, country, readings);
+}
+
+/** Another valid reading of a number that is valid as written, where one exists; most numbers have none. */
+function contenderOf(text: string, country: CountryCode | undefined, asWritten: PhoneNumber): Reading | undefined {
+  const startsWithCountryCode = country && !text.startsWith('+') && text.startsWith(asWritten.countryCallingCode);
+  if (!text.startsWith('00') && !startsWithCountryCode) return undefined;
+  const digits = text.replace(/\D/g, '');
+  if (text.startsWith('00')) {
+    if (regionPrefixOf(digits, country) === '00') return undefined;
+    const phone = validInternational(`+${digits.slice(2)}`);
+    return phone && { via: 'double_zero', phone };
+  }
+  const phone = validInternational(`+${digits}`);
+  return phone && { via: 'msisdn', phone };
+}
+
+type Via = 'as_written' | 'region_prefix' | 'double_zero' | 'msisdn' | 'parentheses';
+
+interface Reading {
+  via: Via;
+  phone: PhoneNumber;
 }
 
 /**
- * In some regions `00…` also starts a national number or a carrier's own international prefix (KR 008, NG 009,
- * BR 00 + carrier). When reading `00` as the common international prefix gives another valid number, the
- * writer's grouping decides (`00 82 …` against `009 1 …`); without one, nobody can tell which was meant.
+ * One valid number: that one. Several: in some regions `00…` also starts a national number or a carrier's own
+ * international prefix (KR 008, NG 009, BR 00 + carrier); the writer's grouping decides (`00 82 …` against
+ * `009 1 …`). Digits that start with the region's country code read both as a national number and as an MSISDN
+ * (`4915181622584` in DE); contacts come from SMS and Viber, so if exactly one of the two can take messages,
+ * that one was meant. Otherwise nobody can tell, and the row is rejected as ambiguous.
  */
-function doubleZeroSettled(text: string, country: CountryCode | undefined, asWritten: PhoneNumber): NormalizedPhone {
-  if (!text.startsWith('00')) return accepted(asWritten);
-  const digits = text.replace(/\D/g, '');
-  const regionPrefix = regionPrefixOf(digits, country);
-  // Where the region's own prefix is `00`, the number as written already is the `00` reading.
-  if (regionPrefix === '00') return accepted(asWritten);
-  const viaDoubleZero = validInternational(`+${digits.slice(2)}`);
-  if (!viaDoubleZero || viaDoubleZero.number === asWritten.number) return accepted(asWritten);
+function settled(text: string, country: CountryCode | undefined, readings: readonly Reading[]): NormalizedPhone {
+  const distinct = [...new Map(readings.map((reading) => [reading.phone.number, reading])).values()];
+  if (distinct.length === 1) return accepted(distinct[0]!.phone);
+  if (distinct.length === 0) {
+    // A national number needs a region to be read in; libphonenumber would say so too, after another parse.
+    if (!country && !text.startsWith('+')) return { accepted: false, reason: 'invalid_country' };
+    return { accepted: false, reason: rejectReason(validatePhoneNumberLength(text, country)) };
+  }
   const prefix = writtenPrefix(text);
-  if (prefix === '00') return accepted(viaDoubleZero);
-  if (prefix !== undefined && prefix === regionPrefix) return accepted(asWritten);
+  const grouped =
+    prefix === '00'
+      ? distinct.find((r) => r.via === 'double_zero')
+      : prefix !== undefined && prefix === regionPrefixOf(text.replace(/\D/g, ''), country)
+        ? distinct.find((r) => r.via === 'region_prefix' || r.via === 'as_written')
+        : undefined;
+  if (grouped) return accepted(grouped.phone);
+  const nationalOrMsisdn = distinct.length === 2 && distinct.some((r) => r.via === 'msisdn') && distinct.some((r) => r.via === 'as_written');
+  const messageable = distinct.filter((r) => takesMessages(r.phone));
+  if (nationalOrMsisdn && messageable.length === 1) return accepted(messageable[0]!.phone);
   return { accepted: false, reason: 'ambiguous' };
+}
+
+function takesMessages(phone: PhoneNumber): boolean {
+  const type = phone.getType();
+  return type === 'MOBILE' || type === 'FIXED_LINE_OR_MOBILE';
 }
 
 /** The first group of digits when the writer set it apart (`0011 44 …` → `0011`). */
@@ -119,19 +153,17 @@ function cleaned(raw: string): string {
   return text.trim().replace(TEL_SCHEME, '');
 }
 
-/** The ways a number written without `+` can still be international, each as `+digits`, once each. */
-function internationalReadings(text: string, country: CountryCode | undefined): Set<string> {
+/** The ways a number written without `+` can still be international, each as `+digits`. */
+function internationalReadings(text: string, country: CountryCode | undefined): { via: Via; international: string }[] {
   const digits = text.replace(/\D/g, '');
-  const readings = new Set<string>();
+  const readings: { via: Via; international: string }[] = [];
   const inParentheses = COUNTRY_CODE_IN_PARENTHESES.exec(text);
-  if (inParentheses) readings.add(`+${inParentheses[1]}${inParentheses[2]!.replace(/\D/g, '')}`);
-  // The writer's grouping tells a region's own prefix from the common `00` (see doubleZeroSettled).
+  if (inParentheses) readings.push({ via: 'parentheses', international: `+${inParentheses[1]}${inParentheses[2]!.replace(/\D/g, '')}` });
   const regionPrefix = regionPrefixOf(digits, country);
-  const prefix = writtenPrefix(text);
-  if (regionPrefix && !(prefix === '00' && regionPrefix !== '00')) readings.add(`+${digits.slice(regionPrefix.length)}`);
-  if (digits.startsWith('00') && !(prefix !== undefined && prefix === regionPrefix)) readings.add(`+${digits.slice(2)}`);
+  if (regionPrefix) readings.push({ via: 'region_prefix', international: `+${digits.slice(regionPrefix.length)}` });
+  if (digits.startsWith('00') && regionPrefix !== '00') readings.push({ via: 'double_zero', international: `+${digits.slice(2)}` });
   // No country calling code starts with 0: such digits are no MSISDN.
-  if (!digits.startsWith('0')) readings.add(`+${digits}`);
+  if (!digits.startsWith('0')) readings.push({ via: 'msisdn', international: `+${digits}` });
   return readings;
 }
 
