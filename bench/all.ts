@@ -1,10 +1,16 @@
-// `npm run bench`: every benchmark, figures printed. Set DATABASE_URL to run them on PostgreSQL (the
-// million-row cleaning needs it); otherwise the slice runs on the embedded database.
-import { runMigrationSliceBench } from './migration.bench.ts';
-import { runNormalizeBench } from './normalize.bench.ts';
-import { runCleanAtScaleBench } from './clean-at-scale.bench.ts';
+// `npm run bench`: every benchmark, each in a process of its own so that none is measured with another's memory
+// or warm-up. Set DATABASE_URL to run them on PostgreSQL (the million-row cleaning needs it); otherwise the slice
+// runs on the embedded database.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
-// The normaliser first, while the process is fresh: its figures are the most sensitive to what ran before.
-await runNormalizeBench(100_000);
-await runMigrationSliceBench(100_000);
-await runCleanAtScaleBench(1_000_000, process.env.DATABASE_URL);
+const benchmarks = [
+  ['normalize.bench.ts', '--entries', '100000'],
+  ['migration.bench.ts', '--rows', '100000'],
+  ['clean-at-scale.bench.ts', '--rows', '1000000'],
+] as const;
+
+for (const [file, ...args] of benchmarks) {
+  const run = spawnSync(process.execPath, [fileURLToPath(new URL(file, import.meta.url)), ...args], { stdio: 'inherit' });
+  if (run.status !== 0) process.exit(run.status ?? 1);
+}

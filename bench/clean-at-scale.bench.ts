@@ -1,23 +1,20 @@
 // Cleaning at scale: N staged rows (1,000,000 by default) normalised and merged by the worker's activities on
 // PostgreSQL, with the time of each step and the worker's peak memory while it cleans.
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { extractCsvActivity } from '../activities/extract/extract-csv.ts';
 import { normalizeStagedRowsActivity } from '../activities/clean/normalize-staged-rows.ts';
 import { mergeContactsActivity } from '../activities/clean/merge-contacts.ts';
 import { openDatabase } from '../database/connect.ts';
-import { customerBaseColumns, writeCustomerBase } from '../demo/customer-base.ts';
+import { customerBaseColumns } from '../demo/customer-base.ts';
+import { customerBaseFile } from './customer-base-file.ts';
 
-export async function runCleanAtScaleBench(rows: number, databaseUrl: string | undefined): Promise<void> {
+async function runCleanAtScaleBench(rows: number, databaseUrl: string | undefined): Promise<void> {
   if (!databaseUrl) {
     console.log(`clean at scale: skipped, it needs PostgreSQL (set DATABASE_URL); ${rows} rows are too many for the embedded database`);
     return;
   }
-  const file = join(tmpdir(), `channelshift-bench-${rows}.csv`);
-  if (!existsSync(file)) await writeCustomerBase(file, rows);
+  const file = customerBaseFile(rows);
 
   const db = await openDatabase({ kind: 'postgres', url: databaseUrl });
   const migrationId = `bench-clean-${Date.now().toString(36)}`;

@@ -1,16 +1,13 @@
 // The migration slice on a generated customer base, in sandbox mode: contacts per second per stage, peak memory.
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
-import { customerBaseColumns, writeCustomerBase } from '../demo/customer-base.ts';
-import { HUBSPOT_BURST_LIMIT, startSandboxStack } from '../demo/sandbox-stack.ts';
 import { startOrAttach } from '../cli/follow-migration.ts';
+import { customerBaseColumns } from '../demo/customer-base.ts';
+import { HUBSPOT_BURST_LIMIT, startSandboxStack } from '../demo/sandbox-stack.ts';
+import { customerBaseFile } from './customer-base-file.ts';
 
-export async function runMigrationSliceBench(rows: number): Promise<void> {
+async function runMigrationSliceBench(rows: number): Promise<void> {
   const log = (line: string) => console.error(line);
-  const file = join(tmpdir(), `channelshift-bench-${rows}.csv`);
-  const truth = await writeCustomerBase(file, rows);
-  log(`Generated ${truth.rows} rows (${truth.distinctNumbers} distinct valid numbers) in ${file}.`);
+  const file = customerBaseFile(rows);
 
   let peakHeap = 0;
   const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 100);

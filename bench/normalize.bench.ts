@@ -10,7 +10,7 @@ const WARM_UP_PASSES = 2;
 const ROUNDS = 5;
 const TARGET_RATIO = 0.8;
 
-export interface NormalizeBenchResult {
+interface NormalizeBenchResult {
   entries: number;
   /** Numbers per second through parsePhoneNumberFromString + isValid, and getType on the valid ones. */
   bareRate: number;
@@ -37,7 +37,7 @@ const normalizer: Reader = (entry) => {
   return result.accepted ? result.e164 : null;
 };
 
-export async function runNormalizeBench(entries: number): Promise<NormalizeBenchResult> {
+async function runNormalizeBench(entries: number): Promise<NormalizeBenchResult> {
   const corpus = phoneCorpus({ seed: SEED, perRegion: Math.ceil(entries / CORPUS_REGIONS.length) });
   for (let pass = 0; pass < WARM_UP_PASSES; pass++) {
     timed(bare, corpus);
