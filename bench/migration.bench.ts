@@ -2,7 +2,8 @@
 import { parseArgs } from 'node:util';
 import { startOrAttach } from '../cli/follow-migration.ts';
 import { customerBaseColumns } from '../demo/customer-base.ts';
-import { HUBSPOT_BURST_LIMIT, startSandboxStack } from '../demo/sandbox-stack.ts';
+import { PRO_BURST_LIMIT } from '../connectors/hubspot/burst-limit.ts';
+import { startSandboxStack } from '../demo/sandbox-stack.ts';
 import { customerBaseFile } from './customer-base-file.ts';
 
 async function runMigrationSliceBench(rows: number): Promise<void> {
@@ -22,7 +23,7 @@ async function runMigrationSliceBench(rows: number): Promise<void> {
     const wall = (performance.now() - started) / 1000;
     const perSecond = (count: number, stage: keyof typeof s.stageMillis) => Math.round(count / ((s.stageMillis[stage] ?? 0) / 1000));
     const hubspotRequests = Math.ceil(s.contacts / 100);
-    const allowedRequests = HUBSPOT_BURST_LIMIT.requests / (HUBSPOT_BURST_LIMIT.intervalMs / 1000);
+    const allowedRequests = PRO_BURST_LIMIT.requests / (PRO_BURST_LIMIT.intervalMs / 1000);
     const syncSeconds = (s.stageMillis.sync ?? 0) / 1000;
 
     console.log(`\nmigration slice, ${s.extracted} rows → ${s.contacts} contacts, ${wall.toFixed(1)} s wall`);
@@ -31,7 +32,7 @@ async function runMigrationSliceBench(rows: number): Promise<void> {
     console.log(`  verify   ${perSecond(s.verified, 'verify')} contacts/s (contacts check emulator, no added latency)`);
     console.log(
       `  sync     ${perSecond(s.synced, 'sync')} contacts/s: ${hubspotRequests} upserts of ≤ 100 at ${(hubspotRequests / syncSeconds).toFixed(1)} requests/s, ` +
-        `HubSpot allows ${HUBSPOT_BURST_LIMIT.requests} per 10 s (${allowedRequests}/s); 429 answers: ${stack.hubspot.rateLimitedCount()}`,
+        `HubSpot allows ${PRO_BURST_LIMIT.requests} per 10 s (${allowedRequests}/s); 429 answers: ${stack.hubspot.rateLimitedCount()}`,
     );
     console.log(`  peak memory: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB resident, ${Math.round(peakHeap / 2 ** 20)} MiB heap`);
     console.log('  (one process: worker, emulators and, without DATABASE_URL, the embedded database)');

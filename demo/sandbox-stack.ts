@@ -1,9 +1,8 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
-import { createContactsCheckClient } from '../connectors/whatsapp/contacts-check-client.ts';
 import { startContactsCheckEmulator, type ContactsCheckEmulator } from '../connectors/whatsapp/contacts-check-emulator.ts';
-import { createHubSpotClient } from '../connectors/hubspot/client.ts';
+import { PRO_BURST_LIMIT } from '../connectors/hubspot/burst-limit.ts';
 import { startHubSpotEmulator, type HubSpotEmulator } from '../connectors/hubspot/emulator.ts';
 import { databaseLocation, describeLocation, openDatabase } from '../database/connect.ts';
 import type { Database } from '../database/schema.ts';
@@ -12,10 +11,8 @@ import { findOrInstallTemporalCli } from '../temporal/cli-install.ts';
 import { temporalSettings, type TemporalSettings } from '../temporal/connection-settings.ts';
 import { startDevServer, type DevServer } from '../temporal/dev-server.ts';
 import { devServerOptionsFromEnv } from '../temporal/dev-server-env.ts';
+import { createConnectors } from '../worker/connector-settings.ts';
 import { createMigrationWorker } from '../worker/migration-worker.ts';
-
-/** HubSpot Pro/Enterprise: 190 requests per rolling 10 seconds. */
-export const HUBSPOT_BURST_LIMIT = { requests: 190, intervalMs: 10_000 };
 
 /**
  * The product in sandbox mode on one machine: a Temporal dev server (unless TEMPORAL_ADDRESS names one),
@@ -40,7 +37,7 @@ export async function startSandboxStack(log: (line: string) => void): Promise<Sa
     : await startDevServer(devServerOptionsFromEnv(await findOrInstallTemporalCli(log)));
   const temporal = { ...settings, address: devServer?.address ?? settings.address };
   const whatsApp = await startContactsCheckEmulator();
-  const hubspot = await startHubSpotEmulator({ burstLimit: HUBSPOT_BURST_LIMIT });
+  const hubspot = await startHubSpotEmulator({ burstLimit: PRO_BURST_LIMIT });
   const location = databaseLocation();
   const db = await openDatabase(location);
   log(`Database: ${describeLocation(location)}. Emulators: WhatsApp contacts check ${whatsApp.url}, HubSpot ${hubspot.url}.`);
@@ -49,8 +46,10 @@ export async function startSandboxStack(log: (line: string) => void): Promise<Sa
     temporal,
     dependencies: {
       db,
-      contactsCheck: createContactsCheckClient({ baseUrl: whatsApp.url, token: whatsApp.token }),
-      hubspot: createHubSpotClient({ baseUrl: hubspot.url, token: hubspot.token, burstLimit: HUBSPOT_BURST_LIMIT }),
+      ...createConnectors({
+        whatsAppContacts: { baseUrl: whatsApp.url, token: whatsApp.token },
+        hubspot: { baseUrl: hubspot.url, token: hubspot.token, burstLimit: PRO_BURST_LIMIT },
+      }),
       clock: () => new Date(),
     },
   });

@@ -3,6 +3,7 @@ import type { Response } from 'node-fetch';
 import type { ApplicationFailure } from '@temporalio/common';
 import { SlidingWindowLimit } from '../sliding-window-limit.ts';
 import { retryAfterMs, vendorFailure } from '../vendor-failure.ts';
+import type { BurstLimit } from './burst-limit.ts';
 import { CONTACT_PROPERTIES, UNIQUE_ID_PROPERTY } from './contact-mapping.ts';
 
 export interface HubSpotContactInput {
@@ -28,8 +29,8 @@ export const HUBSPOT_BATCH_LIMIT = 100;
 export interface HubSpotClientOptions {
   baseUrl: string;
   token: string;
-  /** The app's burst limit; HubSpot Pro/Enterprise allow 190 requests per 10,000 ms. */
-  burstLimit: { requests: number; intervalMs: number };
+  /** The app's burst limit (PRO_BURST_LIMIT on Pro and Enterprise plans). */
+  burstLimit: BurstLimit;
 }
 
 /**

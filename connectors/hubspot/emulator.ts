@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { text } from 'node:stream/consumers';
 import { listenOnLoopback } from '../loopback-server.ts';
+import { PRO_BURST_LIMIT } from './burst-limit.ts';
 
 export interface HubSpotRecord {
   id: string;
@@ -94,7 +95,7 @@ function isStringRecord(value: unknown): value is Record<string, string> {
  */
 export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Promise<HubSpotEmulator> {
   const token = options.token ?? 'hubspot-emulator-token';
-  const burst = options.burstLimit ?? { requests: 190, intervalMs: 10_000 };
+  const burst = options.burstLimit ?? PRO_BURST_LIMIT;
   const properties = new Map(STANDARD_PROPERTIES.map((p) => [p.name, p]));
   const records = new Map<string, StoredRecord>();
   const writes = new Map<string, number>();

@@ -5,18 +5,18 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import type { Kysely } from 'kysely';
 import type { Client } from '@temporalio/client';
-import { createContactsCheckClient } from '../../connectors/whatsapp/contacts-check-client.ts';
 import {
   startContactsCheckEmulator,
   type ContactsCheckEmulator,
   type ContactsCheckEmulatorOptions,
 } from '../../connectors/whatsapp/contacts-check-emulator.ts';
-import { createHubSpotClient } from '../../connectors/hubspot/client.ts';
+import { PRO_BURST_LIMIT } from '../../connectors/hubspot/burst-limit.ts';
 import { startHubSpotEmulator, type HubSpotEmulator } from '../../connectors/hubspot/emulator.ts';
 import { openDatabase } from '../../database/connect.ts';
 import type { Database } from '../../database/schema.ts';
 import { createTemporalClient } from '../../temporal/client.ts';
 import type { TemporalSettings } from '../../temporal/connection-settings.ts';
+import { createConnectors } from '../../worker/connector-settings.ts';
 import { createMigrationWorker } from '../../worker/migration-worker.ts';
 
 /**
@@ -49,7 +49,6 @@ export async function openSandbox(options: { whatsApp?: ContactsCheckEmulatorOpt
   const whatsApp = await startContactsCheckEmulator(options.whatsApp);
   const hubspot = await startHubSpotEmulator();
   const client = await createTemporalClient(temporal);
-  const burstLimit = { requests: 190, intervalMs: 10_000 };
   const stops: (() => Promise<void>)[] = [];
 
   return {
@@ -70,7 +69,7 @@ export async function openSandbox(options: { whatsApp?: ContactsCheckEmulatorOpt
       WHATSAPP_CONTACTS_TOKEN: whatsApp.token,
       HUBSPOT_BASE_URL: hubspot.url,
       HUBSPOT_TOKEN: hubspot.token,
-      HUBSPOT_BURST_LIMIT: String(burstLimit.requests),
+      HUBSPOT_BURST_LIMIT: String(PRO_BURST_LIMIT.requests),
     },
     async startWorker() {
       const { worker, run } = await createMigrationWorker({
@@ -78,8 +77,10 @@ export async function openSandbox(options: { whatsApp?: ContactsCheckEmulatorOpt
         workflowBundle: { codePath: inject('workflowBundlePath') },
         dependencies: {
           db,
-          contactsCheck: createContactsCheckClient({ baseUrl: whatsApp.url, token: whatsApp.token }),
-          hubspot: createHubSpotClient({ baseUrl: hubspot.url, token: hubspot.token, burstLimit }),
+          ...createConnectors({
+            whatsAppContacts: { baseUrl: whatsApp.url, token: whatsApp.token },
+            hubspot: { baseUrl: hubspot.url, token: hubspot.token, burstLimit: PRO_BURST_LIMIT },
+          }),
           clock: () => new Date(),
         },
       });
