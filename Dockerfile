@@ -18,6 +18,7 @@ COPY privacy ./privacy
 COPY database ./database
 COPY scripts ./scripts
 COPY demo ./demo
+COPY backup ./backup
 
 ENV NODE_ENV=production
 

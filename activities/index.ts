@@ -1,5 +1,6 @@
 import type { ActivityDependencies } from './dependencies.ts';
-import { extractCsvActivity } from './extract/extract-csv.ts';
+import { extractSourceActivity } from './extract/extract-source.ts';
+import { archiveSourceActivity } from './extract/archive-source.ts';
 import { normalizeStagedRowsActivity } from './clean/normalize-staged-rows.ts';
 import { mergeContactsActivity } from './clean/merge-contacts.ts';
 import { planBatchesActivity } from './verify/plan-batches.ts';
@@ -11,7 +12,8 @@ export type { ActivityDependencies } from './dependencies.ts';
 /** The migration's activities, bound to the database and connectors the worker was given. */
 export function createActivities(dependencies: ActivityDependencies) {
   return {
-    extractCsv: extractCsvActivity(dependencies),
+    extractSource: extractSourceActivity(dependencies),
+    archiveSource: archiveSourceActivity(dependencies),
     normalizeStagedRows: normalizeStagedRowsActivity(dependencies),
     mergeContacts: mergeContactsActivity(dependencies),
     planBatches: planBatchesActivity(dependencies),

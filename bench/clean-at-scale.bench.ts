@@ -2,12 +2,12 @@
 // PostgreSQL, with the time of each step and the worker's peak memory while it cleans.
 import { parseArgs } from 'node:util';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { extractCsvActivity } from '../activities/extract/extract-csv.ts';
 import { normalizeStagedRowsActivity } from '../activities/clean/normalize-staged-rows.ts';
 import { mergeContactsActivity } from '../activities/clean/merge-contacts.ts';
 import { openDatabase } from '../database/connect.ts';
 import { customerBaseColumns } from '../demo/customer-base.ts';
 import { customerBaseFile } from './customer-base-file.ts';
+import { stageSource } from '../test/support/stage-source.ts';
 
 async function runCleanAtScaleBench(rows: number, databaseUrl: string | undefined): Promise<void> {
   if (!databaseUrl) {
@@ -32,8 +32,8 @@ async function runCleanAtScaleBench(rows: number, databaseUrl: string | undefine
       }
     };
     const source = { kind: 'csv' as const, name: 'bench', path: file, columns: customerBaseColumns };
-    const staged = await timed(() => activity.run(extractCsvActivity({ db }), migrationId, source));
-    const normalized = await timed(() => activity.run(normalizeStagedRowsActivity({ db }), migrationId, null));
+    const staged = await timed(() => stageSource(db, migrationId, source));
+    const normalized = await timed(() => activity.run(normalizeStagedRowsActivity({ db }), migrationId, {}));
     const merged = await timed(() => activity.run(mergeContactsActivity({ db }), migrationId));
     const { contacts } = merged.result as { contacts: number };
 

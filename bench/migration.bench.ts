@@ -17,7 +17,7 @@ async function runMigrationSliceBench(rows: number): Promise<void> {
     const started = performance.now();
     const handle = await startOrAttach(stack.client, stack.temporal.taskQueue, {
       migrationId: `bench-${Date.now().toString(36)}`,
-      source: { kind: 'csv', name: 'bench', path: file, columns: customerBaseColumns },
+      sources: [{ kind: 'csv', name: 'bench', path: file, columns: customerBaseColumns }],
     });
     const s = await handle.result();
     const wall = (performance.now() - started) / 1000;
@@ -32,7 +32,7 @@ async function runMigrationSliceBench(rows: number): Promise<void> {
     console.log(`  verify   ${perSecond(s.verified, 'verify')} contacts/s (contacts check emulator, no added latency)`);
     console.log(
       `  sync     ${perSecond(s.synced, 'sync')} contacts/s: ${hubspotRequests} upserts of ≤ 100 at ${(hubspotRequests / syncSeconds).toFixed(1)} requests/s, ` +
-        `HubSpot allows ${PRO_BURST_LIMIT.requests} per 10 s (${allowedRequests}/s); 429 answers: ${stack.hubspot.rateLimitedCount()}`,
+        `HubSpot allows ${PRO_BURST_LIMIT.requests} per 10 s (${allowedRequests}/s); 429 answers: ${stack.emulators.hubspot.rateLimitedCount()}`,
     );
     console.log(`  peak memory: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB resident, ${Math.round(peakHeap / 2 ** 20)} MiB heap`);
     console.log('  (one process: worker, emulators and, without DATABASE_URL, the embedded database)');

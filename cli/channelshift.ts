@@ -6,6 +6,7 @@ import { workerCommand } from './commands/worker.ts';
 import { demoCommand } from './commands/demo.ts';
 import { normalizeCommand } from './commands/normalize.ts';
 import { qualityCommand } from './commands/quality.ts';
+import { backupCommand } from './commands/backup.ts';
 import { UsageError } from './usage-error.ts';
 
 const usage = `channelshift: move a business's customers from SMS and Viber to WhatsApp, durably, on Temporal.
@@ -16,6 +17,10 @@ const usage = `channelshift: move a business's customers from SMS and Viber to W
   channelshift export ID --out FILE             cleaned contacts to FILE, rejected rows with reasons to FILE.rejected.csv
   channelshift normalize --input FILE.csv --column NAME [--country-column NAME] [--default-country XX] --out OUT.csv
                                                 preview the cleaning: the CSV with e164, line_type and reject_reason added
+  channelshift backup verify DIR [--migration ID]
+                                                check the archived raw extracts in DIR against their manifests
+  channelshift backup restore DIR --migration ID [--source NAME] [--into ID]
+                                                put a migration's archived raw extract back into staging
   channelshift worker                           run a worker (settings from the environment, see README.md)
   channelshift demo [--rows N]                  the whole pipeline on generated data, with emulators and a local Temporal`;
 
@@ -25,6 +30,7 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   quality: qualityCommand,
   export: exportCommand,
   normalize: normalizeCommand,
+  backup: backupCommand,
   worker: workerCommand,
   demo: demoCommand,
 };

@@ -13,7 +13,7 @@ export interface ExportedFiles {
   rejected: number;
 }
 
-/** Writes `FILE` with the cleaned contacts and `FILE` + `.rejected.csv` with every rejected row and its reason. */
+/** Writes `FILE` with the cleaned contacts and `FILE` + `.rejected.csv` with every rejected or unreadable row and its reason. */
 export async function exportMigration(db: Kysely<Database>, migrationId: string, contactsFile: string): Promise<ExportedFiles> {
   const rejectedFile = `${contactsFile.replace(/\.csv$/i, '')}.rejected.csv`;
 
@@ -37,7 +37,9 @@ export async function exportMigration(db: Kysely<Database>, migrationId: string,
   });
 
   let rejected = 0;
-  await writeCsv(rejectedFile, ['source', 'line', 'reason', 'phone', 'name', 'country'], async (csv) => {
+  // A file row is named by its line in the file; an API record by its place in staging. Lines that could not be
+  // read as rows at all (quarantine) come last, with the text as it was read.
+  await writeCsv(rejectedFile, ['source', 'line', 'reason', 'phone', 'name', 'country', 'content'], async (csv) => {
     let after = { source: '', line: 0 };
     for (;;) {
       const page = await db
@@ -45,7 +47,7 @@ export async function exportMigration(db: Kysely<Database>, migrationId: string,
         .innerJoin('staged_rows as s', (j) =>
           j.onRef('s.migration_id', '=', 'n.migration_id').onRef('s.source', '=', 'n.source').onRef('s.line_no', '=', 'n.line_no'),
         )
-        .select(['n.source', 'n.line_no', 'n.reject_reason', 's.phone_raw', 's.name', 's.country'])
+        .select(['n.source', 'n.line_no', 's.file_line', 'n.reject_reason', 's.phone_raw', 's.name', 's.country'])
         .where('n.migration_id', '=', migrationId)
         .where('n.reject_reason', 'is not', null)
         .where((e) => e(e.refTuple('n.source', 'n.line_no'), '>', e.tuple(after.source, after.line)))
@@ -53,11 +55,26 @@ export async function exportMigration(db: Kysely<Database>, migrationId: string,
         .orderBy('n.line_no')
         .limit(PAGE)
         .execute();
-      for (const r of page) await write(csv, [r.source, r.line_no, r.reject_reason, r.phone_raw, r.name, r.country]);
+      for (const r of page) await write(csv, [r.source, r.file_line ?? r.line_no, r.reject_reason, r.phone_raw, r.name, r.country, null]);
       rejected += page.length;
-      if (page.length < PAGE) return;
+      if (page.length < PAGE) break;
       const last = page.at(-1)!;
       after = { source: last.source, line: last.line_no };
+    }
+    let afterId = 0;
+    for (;;) {
+      const page = await db
+        .selectFrom('quarantined_rows')
+        .select(['id', 'source', 'file_line', 'reason', 'content'])
+        .where('migration_id', '=', migrationId)
+        .where('id', '>', afterId)
+        .orderBy('id')
+        .limit(PAGE)
+        .execute();
+      for (const q of page) await write(csv, [q.source, q.file_line, `unreadable: ${q.reason}`, null, null, null, q.content]);
+      rejected += page.length;
+      if (page.length < PAGE) return;
+      afterId = page.at(-1)!.id;
     }
   });
 

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { migrationInputProblems, type MigrationInput } from '../workflows/migration-input.ts';
+import { migrationInputProblems, type MigrationInput, type Source } from '../workflows/migration-input.ts';
 
 /**
- * A config file is the workflow's JSON input. A relative source path is read from the config file's
- * folder, and made absolute so the worker finds the same file.
+ * A config file is the workflow's JSON input. Relative file and folder paths are read from the config file's
+ * folder, and made absolute so the worker finds the same files.
  */
 export async function readMigrationConfig(file: string): Promise<MigrationInput> {
   let parsed: unknown;
@@ -16,5 +16,20 @@ export async function readMigrationConfig(file: string): Promise<MigrationInput>
   const problems = migrationInputProblems(parsed);
   if (problems.length > 0) throw new Error(`${file}:\n  ${problems.join('\n  ')}`);
   const input = parsed as MigrationInput;
-  return { ...input, source: { ...input.source, path: resolve(dirname(file), input.source.path) } };
+  const fromConfig = (path: string) => resolve(dirname(file), path);
+  return {
+    ...input,
+    backupDir: input.backupDir && fromConfig(input.backupDir),
+    sources: input.sources.map((source): Source => {
+      switch (source.kind) {
+        case 'csv':
+        case 'vonage-report-file':
+          return { ...source, path: fromConfig(source.path) };
+        case 'viber':
+          return source.recordsPath ? { ...source, recordsPath: fromConfig(source.recordsPath) } : source;
+        default:
+          return source;
+      }
+    }),
+  };
 }

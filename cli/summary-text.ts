@@ -9,7 +9,8 @@ export function summaryText(s: MigrationSummary): string {
   const seconds = (stage: keyof MigrationSummary['stageMillis']) => ((s.stageMillis[stage] ?? 0) / 1000).toFixed(1);
   return [
     `Migration ${s.migrationId}: ${s.stage}`,
-    `  extracted   ${s.extracted} rows (${seconds('extract')} s)`,
+    `  extracted   ${s.extracted} rows (${seconds('extract')} s), ${s.quarantined} unreadable lines in quarantine`,
+    ...Object.entries(s.sources).map(([name, source]) => `    ${name.padEnd(20)} ${source.kind.padEnd(18)} ${source.rows} rows, ${source.quarantined} in quarantine`),
     `  cleaned     ${s.valid} valid + ${s.rejected} rejected${reasons ? ` (${reasons})` : ''} (${seconds('clean')} s)`,
     `  merged      ${s.quality.duplicatesMerged} duplicates → ${s.contacts} contacts` +
       ` (${conflicts.viberUserWithSeveralNumbers + conflicts.numberWithSeveralViberUsers} conflicts left for a person)`,

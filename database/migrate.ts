@@ -1,10 +1,12 @@
 import type { Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import * as migrationPipeline from './migrations/0001-migration-pipeline.ts';
+import * as sources from './migrations/0002-sources.ts';
 
 /** Migrations are listed here rather than read from a folder, so they also work from a bundle or a container. */
 const migrations: Record<string, Migration> = {
   '0001-migration-pipeline': migrationPipeline,
+  '0002-sources': sources,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

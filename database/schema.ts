@@ -12,7 +12,13 @@ export interface StagedRowTable {
   country: string | null;
   last_interaction_at: Date | null;
   viber_user_id: string | null;
-  raw: ColumnType<Record<string, string>, string, string>;
+  raw: ColumnType<Record<string, unknown>, string, string>;
+  /** The vendor's id of the record, or a file row's fingerprint: a record read twice is staged once. */
+  record_key: string | null;
+  /** Where a file row starts in its file (`line_no` is the row's place in staging). */
+  file_line: number | null;
+  direction: 'inbound' | 'outbound' | null;
+  delivery_status: string | null;
 }
 
 /** What cleaning made of a staged row: its E.164 number and line type, or the reason it has none. */
@@ -40,6 +46,10 @@ export interface ContactTable {
   viber_user_id: string | null;
   /** How many staged rows were merged into this contact. */
   source_rows: number;
+  messages_inbound: ColumnType<number, number | undefined, number>;
+  messages_outbound: ColumnType<number, number | undefined, number>;
+  /** The delivery status of the latest outbound message, as its vendor reported it. */
+  last_delivery_status: string | null;
   batch_no: number | null;
   reachability: 'on_whatsapp' | 'not_on_whatsapp' | 'unknown' | null;
   wa_id: string | null;
@@ -79,6 +89,80 @@ export interface DeadLetterTable {
   created_at: Generated<Date>;
 }
 
+/**
+ * Where one source's extraction stands: the cursor of the last page staged (written in the same transaction as
+ * that page's rows), the pass an incremental run is on, and the vendor request times still inside the rate window.
+ */
+export interface ExtractCheckpointTable {
+  migration_id: string;
+  source: string;
+  kind: string;
+  /** 1 for the first extraction; an incremental run starts the next pass. */
+  pass: number;
+  /** The workflow run that started this pass, so a replayed or resumed run continues it instead of starting another. */
+  pass_run_id: string;
+  /** The pass reads what changed from `since` (null: from the source's start) until `until`. */
+  since: Date | null;
+  until: Date | null;
+  cursor: ColumnType<unknown, string | null, string | null>;
+  done: boolean;
+  /** Where the next incremental pass starts. */
+  watermark: Date | null;
+  next_line: number;
+  rows_staged: number;
+  quarantined: number;
+  /** Epoch milliseconds of the latest vendor requests, oldest first, so a resumed worker keeps to the limit. */
+  request_times: ColumnType<number[], string, string>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+/** A piece of a file that could not be read as a row, with the reason; the run went on without it. */
+export interface QuarantinedRowTable {
+  id: Generated<number>;
+  migration_id: string;
+  source: string;
+  file: string;
+  file_line: number;
+  reason: string;
+  content: string;
+  created_at: Generated<Date>;
+}
+
+/** A Viber bot subscriber as the webhook's callbacks described them (Viber has no list to download). */
+export interface ViberSubscriberTable {
+  /** The bot (a worker's VIBER_BOT) the user subscribed to: Viber's user ids are per bot. */
+  bot: string;
+  user_id: string;
+  name: string | null;
+  country: string | null;
+  language: string | null;
+  /** Known only once the user shared it with the share-phone button. */
+  phone: string | null;
+  subscribed: boolean;
+  subscribed_at: Date | null;
+  unsubscribed_at: Date | null;
+  last_event_at: Date;
+  /** When this row last changed: incremental extraction reads rows changed since its watermark. */
+  updated_at: Date;
+}
+
+/** Every Viber callback, stored once by its bot, `message_token` and event: a callback Viber sends again changes nothing. */
+export interface ViberEventTable {
+  bot: string;
+  message_token: string;
+  event: string;
+  user_id: string | null;
+  event_at: Date;
+  body: ColumnType<Record<string, unknown>, string, string>;
+  received_at: Generated<Date>;
+}
+
+/** Calls to Viber's `get_user_details`, which allows two per user per 12 hours. */
+export interface ViberUserDetailsCallTable {
+  user_id: string;
+  called_at: Date;
+}
+
 export interface Database {
   staged_rows: StagedRowTable;
   normalized_rows: NormalizedRowTable;
@@ -86,4 +170,9 @@ export interface Database {
   merge_conflicts: MergeConflictTable;
   contact_batches: ContactBatchTable;
   dead_letters: DeadLetterTable;
+  extract_checkpoints: ExtractCheckpointTable;
+  quarantined_rows: QuarantinedRowTable;
+  viber_subscribers: ViberSubscriberTable;
+  viber_events: ViberEventTable;
+  viber_user_details_calls: ViberUserDetailsCallTable;
 }

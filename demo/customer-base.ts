@@ -3,8 +3,9 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { once } from 'node:events';
 import { stringify } from 'csv-stringify';
-import { getExampleNumber, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
-import examples from 'libphonenumber-js/mobile/examples';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { randomMobile } from './random-mobile.ts';
+import { seededRandom } from '../connectors/seeded-random.ts';
 
 /** What the generated file holds, to check a migration's counts against. */
 export interface CustomerBaseTruth {
@@ -18,10 +19,10 @@ export interface CustomerBaseTruth {
 
 export const customerBaseColumns = { phone: 'phone', name: 'name', country: 'country' } as const;
 
-const ARABIC_MARKETS: CountryCode[] = ['AE', 'SA', 'EG', 'JO', 'MA', 'KW', 'QA'];
-const OTHER_MARKETS: CountryCode[] = ['GB', 'DE', 'FR', 'ES', 'PL', 'UA', 'TR', 'IN', 'BR', 'NG', 'US'];
-const ARABIC_NAMES = ['محمد العلي', 'فاطمة الزهراء', 'أحمد حسن', 'مريم خالد', 'يوسف إبراهيم', 'نور الهدى', 'عمر سعيد', 'ليلى منصور'];
-const LATIN_NAMES = ['Anna Kowalska', 'James Smith', 'María García', 'Olena Shevchenko', 'Lukas Müller', 'Chloé Martin', 'Emre Yılmaz', 'Priya Sharma'];
+export const ARABIC_MARKETS: CountryCode[] = ['AE', 'SA', 'EG', 'JO', 'MA', 'KW', 'QA'];
+export const OTHER_MARKETS: CountryCode[] = ['GB', 'DE', 'FR', 'ES', 'PL', 'UA', 'TR', 'IN', 'BR', 'NG', 'US'];
+export const ARABIC_NAMES = ['محمد العلي', 'فاطمة الزهراء', 'أحمد حسن', 'مريم خالد', 'يوسف إبراهيم', 'نور الهدى', 'عمر سعيد', 'ليلى منصور'];
+export const LATIN_NAMES = ['Anna Kowalska', 'James Smith', 'María García', 'Olena Shevchenko', 'Lukas Müller', 'Chloé Martin', 'Emre Yılmaz', 'Priya Sharma'];
 const BAD_NUMBERS = ['', 'n/a', '12', '+999 1234 5678', '0000'];
 
 /**
@@ -29,7 +30,7 @@ const BAD_NUMBERS = ['', 'n/a', '12', '+999 1234 5678', '0000'];
  * ways people write them, names in Arabic and Latin scripts, repeated customers and unusable numbers.
  */
 export async function writeCustomerBase(path: string, rows: number, seed = 20261123): Promise<CustomerBaseTruth> {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   await mkdir(dirname(path), { recursive: true });
   const csv = stringify({ header: true, columns: ['customer_id', 'name', 'phone', 'country', 'last_order'] });
@@ -64,18 +65,6 @@ export async function writeCustomerBase(path: string, rows: number, seed = 20261
   return { rows, validRows, rejectedRows: rows - validRows, distinctNumbers: distinct.size, numbers: distinct };
 }
 
-function randomMobile(country: CountryCode, random: () => number): string {
-  const example = getExampleNumber(country, examples)!;
-  const national = example.nationalNumber;
-  for (;;) {
-    // Keep the example's leading digits (they carry the mobile prefix) and vary the rest.
-    const keep = Math.min(3, national.length - 4);
-    const rest = Array.from({ length: national.length - keep }, () => Math.floor(random() * 10)).join('');
-    const candidate = parsePhoneNumberFromString(`+${example.countryCallingCode}${national.slice(0, keep)}${rest}`);
-    if (candidate?.isValid() && candidate.country === country) return candidate.number;
-  }
-}
-
 function writtenAsPeopleDo(e164: string, country: CountryCode, random: () => number): string {
   const phone = parsePhoneNumberFromString(e164)!;
   const form = random();
@@ -90,15 +79,4 @@ function writtenAsPeopleDo(e164: string, country: CountryCode, random: () => num
   return ARABIC_MARKETS.includes(country)
     ? phone.formatNational().replace(/\d/g, (digit) => String.fromCharCode(0x0660 + Number(digit)))
     : phone.formatInternational().replaceAll(' ', '-');
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

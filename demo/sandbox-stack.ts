@@ -1,9 +1,8 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
-import { startContactsCheckEmulator, type ContactsCheckEmulator } from '../connectors/whatsapp/contacts-check-emulator.ts';
-import { PRO_BURST_LIMIT } from '../connectors/hubspot/burst-limit.ts';
-import { startHubSpotEmulator, type HubSpotEmulator } from '../connectors/hubspot/emulator.ts';
+import { DEFAULT_VIBER_BOT } from '../connectors/viber/subscriber-book.ts';
+import { startSandboxEmulators, type SandboxEmulators, type SandboxEmulatorsOptions } from './sandbox-emulators.ts';
 import { databaseLocation, describeLocation, openDatabase } from '../database/connect.ts';
 import type { Database } from '../database/schema.ts';
 import { createTemporalClient } from '../temporal/client.ts';
@@ -13,6 +12,7 @@ import { startDevServer, type DevServer } from '../temporal/dev-server.ts';
 import { devServerOptionsFromEnv } from '../temporal/dev-server-env.ts';
 import { createConnectors } from '../worker/connector-settings.ts';
 import { createMigrationWorker } from '../worker/migration-worker.ts';
+import { startWebhookServer, type WebhookServer } from '../worker/webhook-server.ts';
 
 /**
  * The product in sandbox mode on one machine: a Temporal dev server (unless TEMPORAL_ADDRESS names one),
@@ -23,12 +23,12 @@ export interface SandboxStack {
   devServer: DevServer | undefined;
   client: Client;
   db: Kysely<Database>;
-  whatsApp: ContactsCheckEmulator;
-  hubspot: HubSpotEmulator;
+  emulators: SandboxEmulators;
+  webhooks: WebhookServer;
   close(): Promise<void>;
 }
 
-export async function startSandboxStack(log: (line: string) => void): Promise<SandboxStack> {
+export async function startSandboxStack(log: (line: string) => void, emulatorOptions: SandboxEmulatorsOptions = {}): Promise<SandboxStack> {
   // The worker's life-cycle lines would bury the progress display; warnings and errors still show.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const settings = temporalSettings();
@@ -36,20 +36,18 @@ export async function startSandboxStack(log: (line: string) => void): Promise<Sa
     ? undefined
     : await startDevServer(devServerOptionsFromEnv(await findOrInstallTemporalCli(log)));
   const temporal = { ...settings, address: devServer?.address ?? settings.address };
-  const whatsApp = await startContactsCheckEmulator();
-  const hubspot = await startHubSpotEmulator({ burstLimit: PRO_BURST_LIMIT });
+  const emulators = await startSandboxEmulators(emulatorOptions);
+  const viberBot = DEFAULT_VIBER_BOT;
   const location = databaseLocation();
   const db = await openDatabase(location);
-  log(`Database: ${describeLocation(location)}. Emulators: WhatsApp contacts check ${whatsApp.url}, HubSpot ${hubspot.url}.`);
+  const webhooks = await startWebhookServer({ db, viber: { bot: viberBot, authToken: emulators.viber.authToken }, port: 0, host: '127.0.0.1' });
+  log(`Database: ${describeLocation(location)}. Emulators: ${Object.entries(emulators.env).filter(([name]) => name.endsWith('_URL')).map(([name, url]) => `${name.split('_')[0]} ${url}`).join(', ')}. Webhooks: ${webhooks.url}.`);
 
   const { worker, run } = await createMigrationWorker({
     temporal,
     dependencies: {
       db,
-      ...createConnectors({
-        whatsAppContacts: { baseUrl: whatsApp.url, token: whatsApp.token },
-        hubspot: { baseUrl: hubspot.url, token: hubspot.token, burstLimit: PRO_BURST_LIMIT },
-      }),
+      ...createConnectors(emulators.settings),
       clock: () => new Date(),
     },
   });
@@ -60,13 +58,14 @@ export async function startSandboxStack(log: (line: string) => void): Promise<Sa
     devServer,
     client,
     db,
-    whatsApp,
-    hubspot,
+    emulators,
+    webhooks,
     async close() {
       worker.shutdown();
       await running;
       await client.connection.close();
-      await Promise.all([whatsApp.close(), hubspot.close(), db.destroy()]);
+      await webhooks.close();
+      await Promise.all([emulators.close(), db.destroy()]);
       await devServer?.stop();
     },
   };

@@ -19,7 +19,7 @@ describe('channelshift command line', () => {
     const { input, truth } = await customerBaseMigration(sandbox, 2500);
     const config = join(sandbox.dataDir, 'migration.json');
     // A relative source path is read from the config file's folder.
-    writeFileSync(config, JSON.stringify({ ...input, source: { ...input.source, path: `${input.migrationId}.csv` } }));
+    writeFileSync(config, JSON.stringify({ ...input, sources: [{ ...input.sources[0]!, path: `${input.migrationId}.csv` }] }));
 
     const migrate = await finished(channelshift(['migrate', '--config', config, '--json'], sandbox.processEnv));
     expect(migrate.code, migrate.stderr).toBe(0);
@@ -61,11 +61,11 @@ describe('channelshift command line', () => {
 
   it('names every wrong field of a config file and starts nothing', async () => {
     const config = join(sandbox.dataDir, 'broken.json');
-    writeFileSync(config, JSON.stringify({ migrationId: 'ok-id', source: { kind: 'xls', name: 'c', path: 'c.csv', columns: { phone: 'phone' }, defaultCountry: 'uae' } }));
+    writeFileSync(config, JSON.stringify({ migrationId: 'ok-id', sources: [{ kind: 'xls', name: 'c', path: 'c.csv', columns: { phone: 'phone' }, defaultCountry: 'uae' }] }));
     const migrate = await finished(channelshift(['migrate', '--config', config], sandbox.processEnv));
     expect(migrate.code).toBe(1);
-    expect(migrate.stderr).toContain('source.kind: must be "csv"');
-    expect(migrate.stderr).toContain('source.defaultCountry: an ISO 3166 alpha-2 code');
+    expect(migrate.stderr).toContain('sources[0].kind: one of csv, vonage, vonage-report-file, plivo, viber');
+    expect(migrate.stderr).toContain('sources[0].defaultCountry: an ISO 3166 alpha-2 code');
   });
 
   it('explains its usage when a command is wrong', async () => {

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Kysely } from 'kysely';
-import { extractCsvActivity } from '../activities/extract/extract-csv.ts';
 import { normalizeStagedRowsActivity } from '../activities/clean/normalize-staged-rows.ts';
 import { mergeContactsActivity } from '../activities/clean/merge-contacts.ts';
 import { openDatabase } from '../database/connect.ts';
 import type { Database } from '../database/schema.ts';
+import { stageSource } from './support/stage-source.ts';
 import type { CsvSource } from '../workflows/migration-input.ts';
 import type { DataQuality } from '../workflows/migration-progress.ts';
 
@@ -46,8 +46,8 @@ describe('merging contacts from several sources', () => {
         columns: { phone: 'phone', name: 'name', country: 'country', lastInteraction: 'subscribed', viberUserId: 'viber_id' },
       },
     ];
-    for (const source of sources) await activity.run(extractCsvActivity({ db }), migrationId, source);
-    await activity.run(normalizeStagedRowsActivity({ db }), migrationId, null);
+    for (const source of sources) await stageSource(db, migrationId, source);
+    await activity.run(normalizeStagedRowsActivity({ db }), migrationId, {});
   });
   afterAll(async () => db.destroy());
 

@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { startOrAttach } from '../cli/follow-migration.ts';
@@ -5,6 +8,8 @@ import { progressQuery, type MigrationSummary } from '../workflows/migration-pro
 import { UNIQUE_ID_PROPERTY } from '../connectors/hubspot/contact-mapping.ts';
 import { openSandbox, type Sandbox } from './support/sandbox.ts';
 import { contactsOf, customerBaseMigration } from './support/migration-run.ts';
+import { windows1256 } from './support/windows-1256.ts';
+import { verifyBackup } from '../backup/backup-verify.ts';
 
 describe('migration workflow on the Temporal dev server and PostgreSQL', () => {
   let sandbox: Sandbox;
@@ -82,22 +87,61 @@ describe('migration workflow on the Temporal dev server and PostgreSQL', () => {
     expect(sandbox.hubspot.writesPerRecord()).toEqual(writesBefore);
   });
 
+  it('keeps every good row of a broken, mixed-encoding CSV, quarantines each bad line with its number, and archives the extract', async () => {
+    const path = join(sandbox.dataDir, 'broken.csv');
+    const utf8 = (text: string) => Buffer.from(text, 'utf8');
+    writeFileSync(
+      path,
+      Buffer.concat([
+        utf8('\uFEFFphone;name;country\n'),
+        utf8('+971501111111;أحمد;AE\n'),
+        windows1256('0502222222;محمد;AE\n'),
+        utf8('+971503333333;"ليلى;AE\n'),
+        windows1256('+966504444444;فاطمة\n'),
+        utf8('+966505555555;"نور\nالهدى";SA\n'),
+        utf8('+971506666666;"Rami" H;AE\n'),
+      ]),
+    );
+    const migrationId = `broken-${randomUUID().slice(0, 8)}`;
+    const backupDir = join(sandbox.dataDir, 'backups');
+    const summary = await (
+      await startOrAttach(sandbox.client, sandbox.temporal.taskQueue, {
+        migrationId,
+        sources: [{ kind: 'csv', name: 'export', path, columns: { phone: 'phone', name: 'name', country: 'country' } }],
+        backupDir,
+      })
+    ).result();
+
+    expect(summary).toMatchObject({ extracted: 3, quarantined: 3, valid: 3, contacts: 3, sources: { export: { rows: 3, quarantined: 3 } } });
+    const staged = await sandbox.db.selectFrom('staged_rows').select(['file_line', 'name']).where('migration_id', '=', migrationId).orderBy('file_line').execute();
+    expect(staged).toEqual([{ file_line: 2, name: 'أحمد' }, { file_line: 3, name: 'محمد' }, { file_line: 6, name: 'نور\nالهدى' }]);
+    const quarantined = await sandbox.db.selectFrom('quarantined_rows').select(['file', 'file_line', 'reason']).where('migration_id', '=', migrationId).orderBy('file_line').execute();
+    expect(quarantined).toEqual([
+      { file: path, file_line: 4, reason: 'unclosed quote' },
+      { file: path, file_line: 5, reason: '2 fields where the header has 3' },
+      { file: path, file_line: 8, reason: 'text after a closing quote' },
+    ]);
+    expect(await verifyBackup(backupDir, migrationId)).toMatchObject({ checked: [{ source: 'export', rows: 3, quarantined: 3 }], problems: [] });
+  });
+
   it('fails at once, naming the file, when the source cannot be read', async () => {
     const { input } = await customerBaseMigration(sandbox, 10);
-    const missing = { ...input, source: { ...input.source, path: '/nonexistent/customers.csv' } };
+    const missing = { ...input, sources: [{ ...input.sources[0]!, path: '/nonexistent/customers.csv' }] };
     const handle = await startOrAttach(sandbox.client, sandbox.temporal.taskQueue, missing);
     const failure = await handle.result().catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(WorkflowFailedError);
-    expect(String(((failure as WorkflowFailedError).cause?.cause as Error | undefined)?.message)).toContain('(/nonexistent/customers.csv): the file does not exist');
+    expect((failure as WorkflowFailedError).cause?.message).toBe(
+      'source "customers" could not be extracted: source "customers" (/nonexistent/customers.csv): the file does not exist',
+    );
   });
 
   it('refuses an input with the fields that are wrong', async () => {
     const handle = await sandbox.client.workflow.start('migrationWorkflow', {
       taskQueue: sandbox.temporal.taskQueue,
       workflowId: `bad-input-${Date.now()}`,
-      args: [{ migrationId: 'Bad Id', source: { kind: 'csv', name: 'x', path: 'x.csv', columns: {} }, batchSize: 5000 }],
+      args: [{ migrationId: 'Bad Id', sources: [{ kind: 'csv', name: 'x', path: 'x.csv', columns: {} }], batchSize: 5000 }],
     });
     const failure = (await handle.result().catch((error: unknown) => error)) as WorkflowFailedError;
-    expect(failure.cause?.message).toMatch(/migrationId: .*source\.columns\.phone: .*batchSize: a whole number from 1 to 1000/);
+    expect(failure.cause?.message).toMatch(/migrationId: .*sources\[0\]\.columns\.phone: .*batchSize: a whole number from 1 to 1000/);
   });
 });

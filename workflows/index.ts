@@ -1,2 +1,3 @@
 // The worker's workflowsPath: every workflow type the task queue serves.
 export { migrationWorkflow } from './migration.ts';
+export { extractSourceWorkflow } from './extract-source.ts';

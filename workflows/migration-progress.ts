@@ -20,7 +20,11 @@ export interface DataQuality {
 export interface MigrationProgress {
   migrationId: string;
   stage: MigrationStage;
+  /** Per source name: what its extraction staged over every pass, and the lines it put in quarantine. */
+  sources: Record<string, SourceCounts>;
   extracted: number;
+  /** File lines that could not be read as rows, kept in quarantine with their reasons. */
+  quarantined: number;
   valid: number;
   rejected: number;
   contacts: number;
@@ -37,6 +41,13 @@ export interface MigrationProgress {
   stageMillis: Partial<Record<Exclude<MigrationStage, 'done'>, number>>;
 }
 
+export interface SourceCounts {
+  kind: string;
+  pass: number;
+  rows: number;
+  quarantined: number;
+}
+
 export type MigrationSummary = MigrationProgress;
 
 export const progressQuery = defineQuery<MigrationProgress>('progress');
@@ -45,7 +56,9 @@ export function emptyProgress(migrationId: string): MigrationProgress {
   return {
     migrationId,
     stage: 'extract',
+    sources: {},
     extracted: 0,
+    quarantined: 0,
     valid: 0,
     rejected: 0,
     contacts: 0,

@@ -1,6 +1,7 @@
 import {
   ApplicationFailure,
   continueAsNew,
+  executeChild,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -8,13 +9,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { MigrationActivities } from '../activities/index.ts';
-import { migrationDefaults, migrationInputProblems, type MigrationInput } from './migration-input.ts';
+import { extractSourceWorkflow } from './extract-source.ts';
+import { migrationDefaults, migrationInputProblems, migrationWorkflowId, type MigrationInput } from './migration-input.ts';
 import { emptyProgress, progressQuery, type MigrationProgress, type MigrationStage, type MigrationSummary } from './migration-progress.ts';
 import { migrationStageKey } from './search-attributes.ts';
 
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' } as const;
 
-const { extractCsv, normalizeStagedRows } = proxyActivities<MigrationActivities>({
+const { normalizeStagedRows } = proxyActivities<MigrationActivities>({
   startToCloseTimeout: '2h',
   heartbeatTimeout: '1m',
   retry,
@@ -44,13 +46,28 @@ export async function migrationWorkflow(input: MigrationInput, carried?: Migrati
 
   if (progress.stage === 'extract') {
     await timed(progress, 'extract', async () => {
-      progress.extracted = (await extractCsv(input.migrationId, input.source)).rows;
+      // Sources are read side by side, each in a child workflow of its own: a slow vendor does not hold up the others.
+      const extracted = await Promise.all(
+        input.sources.map((source) =>
+          executeChild(extractSourceWorkflow, {
+            workflowId: `${migrationWorkflowId(input.migrationId)}-source-${source.name}`,
+            args: [{ migrationId: input.migrationId, source, passId: workflowInfo().firstExecutionRunId, incremental: input.incremental ?? false, backupDir: input.backupDir }],
+          }).catch((failure: unknown) => {
+            // The reason is at the end of the chain (child → activity → cause): say it on the migration's own failure.
+            throw ApplicationFailure.nonRetryable(`source "${source.name}" could not be extracted: ${rootCause(failure)}`, 'SourceFailed');
+          }),
+        ),
+      );
+      for (const { source, ...counts } of extracted) progress.sources[source] = counts;
+      progress.extracted = extracted.reduce((sum, source) => sum + source.rows, 0);
+      progress.quarantined = extracted.reduce((sum, source) => sum + source.quarantined, 0);
     });
     enter(progress, 'clean');
   }
   if (progress.stage === 'clean') {
     await timed(progress, 'clean', async () => {
-      Object.assign(progress, await normalizeStagedRows(input.migrationId, input.source.defaultCountry ?? null));
+      const defaultCountries = Object.fromEntries(input.sources.flatMap((s) => (s.defaultCountry ? [[s.name, s.defaultCountry]] : [])));
+      Object.assign(progress, await normalizeStagedRows(input.migrationId, defaultCountries));
       const { contacts, ...quality } = await mergeContacts(input.migrationId);
       Object.assign(progress, { contacts, quality });
       progress.batches = (await planBatches(input.migrationId, batchSize)).batches;
@@ -131,11 +148,17 @@ async function inWindows(
   }
 }
 
+function rootCause(failure: unknown): string {
+  let error = failure as Error | undefined;
+  while (error?.cause instanceof Error) error = error.cause;
+  return error?.message ?? String(failure);
+}
+
 function showDetails(p: MigrationProgress): void {
   setCurrentDetails(
     [
       `**Stage**: ${p.stage}`,
-      `Extracted ${p.extracted} rows: ${p.valid} valid, ${p.rejected} rejected, ${p.quality.duplicatesMerged} duplicates merged into ${p.contacts} contacts.`,
+      `Extracted ${p.extracted} rows from ${Object.keys(p.sources).length} sources (${p.quarantined} unreadable, in quarantine): ${p.valid} valid, ${p.rejected} rejected, ${p.quality.duplicatesMerged} duplicates merged into ${p.contacts} contacts.`,
       `Verified ${p.verifiedBatches}/${p.batches} batches (${p.onWhatsApp} on WhatsApp, ${p.notOnWhatsApp} not).`,
       `Synced ${p.syncedBatches}/${p.batches} batches (${p.synced} contacts, ${p.syncFailed} refused).`,
     ].join('\n\n'),

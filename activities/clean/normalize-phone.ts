@@ -14,7 +14,9 @@ export type RejectReason =
   | 'too_long'
   | 'invalid_country'
   | 'invalid_for_region'
-  | 'ambiguous';
+  | 'ambiguous'
+  /** A Viber subscriber who never pressed the share-phone button: reachable on Viber only, until they do. */
+  | 'needs_phone_share';
 
 export type LineType =
   | 'mobile'

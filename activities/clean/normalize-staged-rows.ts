@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { Context } from '@temporalio/activity';
 import type { ActivityDependencies } from '../dependencies.ts';
 import { contactRegion } from './contact-region.ts';
-import { normalizePhone } from './normalize-phone.ts';
+import { normalizePhone, type NormalizedPhone } from './normalize-phone.ts';
 
 const ROWS_PER_CHUNK = 5000;
 
@@ -19,13 +19,13 @@ export interface NormalizeResult {
  * chunk it reported, and a row normalised twice is stored once.
  */
 export function normalizeStagedRowsActivity({ db }: Pick<ActivityDependencies, 'db'>) {
-  return async function normalizeStagedRows(migrationId: string, defaultCountry: string | null): Promise<NormalizeResult> {
+  return async function normalizeStagedRows(migrationId: string, defaultCountries: Record<string, string>): Promise<NormalizeResult> {
     const context = Context.current();
     let after = (context.info.heartbeatDetails as StagedRowKey | undefined) ?? { source: '', line_no: 0 };
     for (;;) {
       const rows = await db
         .selectFrom('staged_rows')
-        .select(['source', 'line_no', 'phone_raw', 'country'])
+        .select(['source', 'line_no', 'phone_raw', 'country', 'viber_user_id'])
         .where('migration_id', '=', migrationId)
         .where((e) => e(e.refTuple('source', 'line_no'), '>', e.tuple(after.source, after.line_no)))
         .orderBy('source')
@@ -33,7 +33,7 @@ export function normalizeStagedRowsActivity({ db }: Pick<ActivityDependencies, '
         .limit(ROWS_PER_CHUNK)
         .execute();
       if (rows.length === 0) break;
-      const phones = rows.map((row) => normalizePhone(row.phone_raw, contactRegion({ rowCountry: row.country, defaultCountry })));
+      const phones = rows.map((row) => normalizedPhone(row, defaultCountries[row.source] ?? null));
       await sql`
         INSERT INTO normalized_rows (migration_id, source, line_no, e164, number_region, line_type, reject_reason)
         SELECT ${migrationId}, * FROM unnest(
@@ -55,4 +55,10 @@ export function normalizeStagedRowsActivity({ db }: Pick<ActivityDependencies, '
       .executeTakeFirstOrThrow();
     return { valid: Number(valid), rejected: Number(rejected) };
   };
+}
+
+/** A Viber subscriber without a number is a customer all the same: rejected as one who still has to share it. */
+function normalizedPhone(row: { phone_raw: string | null; country: string | null; viber_user_id: string | null }, defaultCountry: string | null): NormalizedPhone {
+  if (row.phone_raw === null && row.viber_user_id !== null) return { accepted: false, reason: 'needs_phone_share' };
+  return normalizePhone(row.phone_raw, contactRegion({ rowCountry: row.country, defaultCountry }));
 }

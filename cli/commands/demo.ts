@@ -2,13 +2,21 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { customerBaseColumns, writeCustomerBase } from '../../demo/customer-base.ts';
 import { startSandboxStack } from '../../demo/sandbox-stack.ts';
+import { generateSourceHistories, VONAGE_ACCOUNT } from '../../demo/source-histories.ts';
 import type { MigrationInput } from '../../workflows/migration-input.ts';
 import { followMigration, startOrAttach } from '../follow-migration.ts';
 import { progressDisplay } from '../progress-display.ts';
 import { summaryText } from '../summary-text.ts';
 import { UsageError } from '../usage-error.ts';
 
-/** The whole product on one machine, in sandbox mode: a generated customer base migrated to its end. */
+const DAY = 86_400_000;
+// Plivo allows 20 list requests a minute; the sandbox's minute lasts a second so the demo ends in seconds, not hours.
+const SANDBOX_PLIVO_WINDOW_MS = 1000;
+
+/**
+ * The whole product on one machine, in sandbox mode: one business's customers in a spreadsheet, in Vonage's and
+ * Plivo's SMS history and among its Viber bot's subscribers, migrated to the end.
+ */
 export async function demoCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { rows: { type: 'string', default: '20000' } } });
   const rows = Number(values.rows);
@@ -18,13 +26,26 @@ export async function demoCommand(args: string[]): Promise<void> {
   const file = resolve('.channelshift/demo/customers.csv');
   const truth = await writeCustomerBase(file, rows);
   log(`Generated ${truth.rows} customers (${truth.rejectedRows} with unusable numbers, ${truth.validRows - truth.distinctNumbers} repeats) in ${file}.`);
+  const to = new Date(Math.floor(Date.now() / DAY) * DAY);
+  const from = new Date(to.getTime() - 30 * DAY);
+  const histories = generateSourceHistories({ vonageRecords: rows, plivoMessages: Math.ceil(rows / 10), viberSubscribers: Math.ceil(rows / 5), from, days: 30 });
+  log(`Generated ${histories.vonage.length} Vonage messages, ${histories.plivo.length} Plivo messages and ${histories.viber.length} Viber subscribers over 30 days.`);
 
-  const stack = await startSandboxStack(log);
+  const stack = await startSandboxStack(log, { histories, plivoWindowMs: SANDBOX_PLIVO_WINDOW_MS });
   try {
+    const callbacks = await stack.emulators.viber.deliverCallbacks(`${stack.webhooks.url}/webhooks/viber`);
+    log(`The Viber emulator sent ${callbacks.sent} callbacks to the webhook; ${callbacks.accepted} accepted.`);
+    const period = { from: from.toISOString(), to: to.toISOString() };
     const input: MigrationInput = {
       // Base 36 time: unique per run, and no long run of digits that reads like a phone number.
       migrationId: `demo-${Date.now().toString(36)}`,
-      source: { kind: 'csv', name: 'demo-customers', path: file, columns: customerBaseColumns },
+      sources: [
+        { kind: 'csv', name: 'crm-export', path: file, columns: customerBaseColumns },
+        { kind: 'vonage', name: 'vonage-sms', accountId: VONAGE_ACCOUNT, ...period },
+        { kind: 'plivo', name: 'plivo-sms', ...period },
+        { kind: 'viber', name: 'viber-bot' },
+      ],
+      backupDir: resolve('.channelshift/backups'),
     };
     const handle = await startOrAttach(stack.client, stack.temporal.taskQueue, input);
     const runUrl = stack.devServer && `${stack.devServer.uiUrl}/namespaces/${stack.temporal.namespace}/workflows/${handle.workflowId}`;
@@ -32,6 +53,7 @@ export async function demoCommand(args: string[]): Promise<void> {
     const summary = await followMigration(handle, progressDisplay());
     console.log(summaryText(summary));
     console.log(`\nCleaned contacts and rejected rows: npx channelshift export ${input.migrationId} --out ${input.migrationId}.csv`);
+    console.log(`Raw extracts archived before cleaning: npx channelshift backup verify ${input.backupDir}`);
     console.log(
       runUrl
         ? `The run is kept in .channelshift/temporal.db: \`npm run temporal\` serves it again at ${runUrl}`

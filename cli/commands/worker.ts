@@ -2,18 +2,30 @@ import { databaseLocation, describeLocation, openDatabase } from '../../database
 import { temporalSettings } from '../../temporal/connection-settings.ts';
 import { connectorSettings, createConnectors } from '../../worker/connector-settings.ts';
 import { createMigrationWorker } from '../../worker/migration-worker.ts';
+import { startWebhookServer } from '../../worker/webhook-server.ts';
+import { DEFAULT_VIBER_BOT } from '../../connectors/viber/subscriber-book.ts';
 
-/** Runs a worker until SIGINT or SIGTERM (the SDK shuts it down gracefully on both). */
+/** Runs a worker, and the webhook receiver when a vendor needs one, until SIGINT or SIGTERM (the SDK shuts it down gracefully on both). */
 export async function workerCommand(): Promise<void> {
-  const connectors = createConnectors(connectorSettings());
+  const settings = connectorSettings();
   const temporal = temporalSettings();
   const location = databaseLocation();
   const db = await openDatabase(location);
+  const webhooks = settings.viber
+    ? await startWebhookServer({
+        db,
+        viber: { bot: process.env.VIBER_BOT || DEFAULT_VIBER_BOT, authToken: settings.viber.authToken },
+        port: Number(process.env.WEBHOOK_PORT || 8787),
+        host: process.env.WEBHOOK_HOST || '0.0.0.0',
+      })
+    : undefined;
   try {
-    const { run } = await createMigrationWorker({ temporal, dependencies: { db, ...connectors, clock: () => new Date() } });
+    const { run } = await createMigrationWorker({ temporal, dependencies: { db, ...createConnectors(settings), clock: () => new Date() } });
     console.error(`Worker on ${temporal.address}, namespace ${temporal.namespace}, task queue ${temporal.taskQueue}, ${describeLocation(location)}.`);
+    if (webhooks) console.error(`Webhooks on ${webhooks.url}: Viber callbacks at ${webhooks.url}/webhooks/viber`);
     await run();
   } finally {
+    await webhooks?.close();
     await db.destroy();
   }
 }

@@ -15,7 +15,7 @@ export async function customerBaseMigration(
   const truth = await writeCustomerBase(path, rows);
   return {
     truth,
-    input: { migrationId, source: { kind: 'csv', name: 'customers', path, columns: customerBaseColumns }, ...overrides },
+    input: { migrationId, sources: [{ kind: 'csv', name: 'customers', path, columns: customerBaseColumns }], ...overrides },
   };
 }
 

@@ -5,19 +5,16 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import type { Kysely } from 'kysely';
 import type { Client } from '@temporalio/client';
-import {
-  startContactsCheckEmulator,
-  type ContactsCheckEmulator,
-  type ContactsCheckEmulatorOptions,
-} from '../../connectors/whatsapp/contacts-check-emulator.ts';
-import { PRO_BURST_LIMIT } from '../../connectors/hubspot/burst-limit.ts';
-import { startHubSpotEmulator, type HubSpotEmulator } from '../../connectors/hubspot/emulator.ts';
+import type { ContactsCheckEmulator } from '../../connectors/whatsapp/contacts-check-emulator.ts';
+import type { HubSpotEmulator } from '../../connectors/hubspot/emulator.ts';
+import { startSandboxEmulators, type SandboxEmulators, type SandboxEmulatorsOptions } from '../../demo/sandbox-emulators.ts';
 import { openDatabase } from '../../database/connect.ts';
 import type { Database } from '../../database/schema.ts';
 import { createTemporalClient } from '../../temporal/client.ts';
 import type { TemporalSettings } from '../../temporal/connection-settings.ts';
 import { createConnectors } from '../../worker/connector-settings.ts';
 import { createMigrationWorker } from '../../worker/migration-worker.ts';
+import { startWebhookServer, type WebhookServer } from '../../worker/webhook-server.ts';
 
 /**
  * Everything a migration test runs against: the suite's Temporal server and PostgreSQL database, fresh
@@ -27,6 +24,11 @@ export interface Sandbox {
   db: Kysely<Database>;
   whatsApp: ContactsCheckEmulator;
   hubspot: HubSpotEmulator;
+  emulators: SandboxEmulators;
+  /** The product's webhook receiver, as a worker serves it (Viber callbacks at `${url}/webhooks/viber`). */
+  webhooks: WebhookServer;
+  /** The Viber bot name this sandbox's callbacks are kept under: a Viber source reads it with `bot`. */
+  viberBot: string;
   temporal: TemporalSettings;
   databaseUrl: string;
   client: Client;
@@ -38,7 +40,7 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-export async function openSandbox(options: { whatsApp?: ContactsCheckEmulatorOptions } = {}): Promise<Sandbox> {
+export async function openSandbox(options: SandboxEmulatorsOptions = {}): Promise<Sandbox> {
   const temporal: TemporalSettings = {
     address: inject('temporalAddress'),
     namespace: inject('temporalNamespace'),
@@ -46,15 +48,20 @@ export async function openSandbox(options: { whatsApp?: ContactsCheckEmulatorOpt
   };
   const databaseUrl = inject('databaseUrl');
   const db = await openDatabase({ kind: 'postgres', url: databaseUrl });
-  const whatsApp = await startContactsCheckEmulator(options.whatsApp);
-  const hubspot = await startHubSpotEmulator();
+  const emulators = await startSandboxEmulators(options);
+  // Viber subscribers are kept per bot: a bot of its own keeps this sandbox's subscribers apart from other tests'.
+  const viberBot = `test-${randomUUID().slice(0, 8)}`;
+  const webhooks = await startWebhookServer({ db, viber: { bot: viberBot, authToken: emulators.viber.authToken }, port: 0, host: '127.0.0.1' });
   const client = await createTemporalClient(temporal);
   const stops: (() => Promise<void>)[] = [];
 
   return {
     db,
-    whatsApp,
-    hubspot,
+    whatsApp: emulators.whatsApp,
+    hubspot: emulators.hubspot,
+    emulators,
+    webhooks,
+    viberBot,
     temporal,
     databaseUrl,
     client,
@@ -65,11 +72,10 @@ export async function openSandbox(options: { whatsApp?: ContactsCheckEmulatorOpt
       TEMPORAL_NAMESPACE: temporal.namespace,
       TEMPORAL_TASK_QUEUE: temporal.taskQueue,
       DATABASE_URL: databaseUrl,
-      WHATSAPP_CONTACTS_URL: whatsApp.url,
-      WHATSAPP_CONTACTS_TOKEN: whatsApp.token,
-      HUBSPOT_BASE_URL: hubspot.url,
-      HUBSPOT_TOKEN: hubspot.token,
-      HUBSPOT_BURST_LIMIT: String(PRO_BURST_LIMIT.requests),
+      ...emulators.env,
+      // A worker process serves webhooks too: on any free port, beside the sandbox's own receiver.
+      WEBHOOK_PORT: '0',
+      VIBER_BOT: viberBot,
     },
     async startWorker() {
       const { worker, run } = await createMigrationWorker({
@@ -77,10 +83,7 @@ export async function openSandbox(options: { whatsApp?: ContactsCheckEmulatorOpt
         workflowBundle: { codePath: inject('workflowBundlePath') },
         dependencies: {
           db,
-          ...createConnectors({
-            whatsAppContacts: { baseUrl: whatsApp.url, token: whatsApp.token },
-            hubspot: { baseUrl: hubspot.url, token: hubspot.token, burstLimit: PRO_BURST_LIMIT },
-          }),
+          ...createConnectors(emulators.settings),
           clock: () => new Date(),
         },
       });
@@ -95,7 +98,8 @@ export async function openSandbox(options: { whatsApp?: ContactsCheckEmulatorOpt
     async close() {
       await Promise.all(stops.map((stop) => stop()));
       await client.connection.close();
-      await Promise.all([whatsApp.close(), hubspot.close(), db.destroy()]);
+      await webhooks.close();
+      await Promise.all([emulators.close(), db.destroy()]);
     },
   };
 }
