@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { readCsvFile, type CsvFileEntry } from '../../connectors/csv-file/csv-file-reader.ts';
 import type { CsvSource } from '../../workflows/migration-input.ts';
-import type { QuarantinedLine, SourceRecord } from './source-record.ts';
+import { mappedField, writtenDate, type QuarantinedLine, type SourceRecord } from './source-record.ts';
 import { RECORDS_PER_PAGE, type SourcePage, type SourceReader } from './source-reader.ts';
 import { readingOrUnreadable } from './source-unreadable.ts';
 
@@ -67,25 +67,18 @@ function checkHeader(sourceName: string, path: string, header: string[], named: 
 }
 
 function csvRowToSourceRecord(source: CsvSource, fields: Record<string, string>, fileLine: number, fingerprint: string): SourceRecord {
-  const column = (name: string | undefined) => (name === undefined ? null : fields[name]?.trim() || null);
+  const column = (name: string | undefined) => mappedField(fields, name);
   return {
     key: `row:${fingerprint}`,
     channel: source.channel ?? 'sms',
     phone: column(source.columns.phone),
     name: column(source.columns.name),
     country: column(source.columns.country)?.toUpperCase() ?? null,
-    interactionAt: interactionDate(column(source.columns.lastInteraction)),
+    interactionAt: writtenDate(column(source.columns.lastInteraction)),
     direction: null,
     deliveryStatus: null,
     viberUserId: column(source.columns.viberUserId),
     fileLine,
     raw: fields,
   };
-}
-
-/** A date that does not read as one is left out of the merge; the row keeps it as written in `raw`. */
-export function interactionDate(text: string | null | undefined): Date | null {
-  if (!text) return null;
-  const date = new Date(text);
-  return Number.isNaN(date.getTime()) ? null : date;
 }

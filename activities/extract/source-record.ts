@@ -37,3 +37,15 @@ export interface QuarantinedLine {
   /** The text as read (decoded as well as it could be). */
   content: string;
 }
+
+/** A mapped column's value in a file row: trimmed, and null when the mapping names no column or the cell is empty. */
+export function mappedField(fields: Record<string, string>, column: string | undefined): string | null {
+  return column === undefined ? null : fields[column]?.trim() || null;
+}
+
+/** A date as a source wrote it; one that does not read as a date is left out of the merge (the row keeps it in `raw`). */
+export function writtenDate(text: string | null | undefined): Date | null {
+  if (!text) return null;
+  const date = new Date(text);
+  return Number.isNaN(date.getTime()) ? null : date;
+}

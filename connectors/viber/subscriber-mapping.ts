@@ -1,16 +1,10 @@
 import type { Selectable } from 'kysely';
-import { interactionDate } from '../../activities/extract/csv-source-reader.ts';
-import type { SourceRecord } from '../../activities/extract/source-record.ts';
+import { mappedField, writtenDate, type SourceRecord } from '../../activities/extract/source-record.ts';
 import type { ViberSubscriberTable } from '../../database/schema.ts';
+import type { ViberSource } from '../../workflows/migration-input.ts';
 
-/** The columns of a business's own Viber subscriber records file, by header name. */
-export interface ViberRecordColumns {
-  viberUserId: string;
-  name?: string;
-  phone?: string;
-  country?: string;
-  subscribedAt?: string;
-}
+/** The columns of a business's own Viber subscriber records file, by header name, as the source names them. */
+export type ViberRecordColumns = NonNullable<ViberSource['recordColumns']>;
 
 /**
  * A subscriber as the webhook recorded them. The key carries the time the row last changed, so an incremental
@@ -49,14 +43,14 @@ export function viberRecordToSourceRecord(
   fileLine: number,
   fingerprint: string,
 ): SourceRecord {
-  const column = (name: string | undefined) => (name === undefined ? null : fields[name]?.trim() || null);
+  const column = (name: string | undefined) => mappedField(fields, name);
   return {
     key: `record:${fingerprint}`,
     channel: 'viber',
     phone: column(columns.phone),
     name: column(columns.name),
     country: column(columns.country)?.toUpperCase() ?? null,
-    interactionAt: interactionDate(column(columns.subscribedAt)),
+    interactionAt: writtenDate(column(columns.subscribedAt)),
     direction: null,
     deliveryStatus: null,
     viberUserId: column(columns.viberUserId),
