@@ -21,6 +21,9 @@ export interface NormalizeResult {
 export function normalizeStagedRowsActivity({ db }: Pick<ActivityDependencies, 'db'>) {
   return async function normalizeStagedRows(migrationId: string, defaultCountries: Record<string, string>): Promise<NormalizeResult> {
     const context = Context.current();
+    // Staging was just filled: without fresh statistics the planner takes a page as a few rows and sorts all the
+    // rest for each one, which grows with the square of the base; with them it walks the primary key in order.
+    await sql`ANALYZE staged_rows`.execute(db);
     let after = (context.info.heartbeatDetails as StagedRowKey | undefined) ?? { source: '', line_no: 0 };
     for (;;) {
       const rows = await db
