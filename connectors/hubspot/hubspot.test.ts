@@ -1,12 +1,12 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import fetch from 'node-fetch';
-import { ApplicationFailure } from '@temporalio/common';
 import { createHubSpotClient, HUBSPOT_BATCH_LIMIT } from './client.ts';
 import type { HubSpotClient, HubSpotContactInput } from './client.ts';
 import { toHubSpotProperties, UNIQUE_ID_PROPERTY } from './contact-mapping.ts';
 import type { CrmContact } from './contact-mapping.ts';
 import { startHubSpotEmulator } from './emulator.ts';
 import type { HubSpotEmulator } from './emulator.ts';
+import { applicationFailureOf } from '../../test/support/rejections.ts';
 
 const GENEROUS = { requests: 190, intervalMs: 10_000 };
 
@@ -16,15 +16,6 @@ function contact(e164: string, overrides: Partial<CrmContact> = {}): CrmContact 
 
 function input(crmContact: CrmContact, traceId = `trace-${crmContact.e164}`): HubSpotContactInput {
   return { idValue: crmContact.e164, properties: toHubSpotProperties(crmContact), traceId };
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const error = await promise.then(
-    () => expect.fail('expected a rejection'),
-    (failure: unknown) => failure,
-  );
-  expect(error).toBeInstanceOf(ApplicationFailure);
-  return error as ApplicationFailure;
 }
 
 /** An emulator with the contact properties in place, and a client for it. */
@@ -118,7 +109,7 @@ describe('HubSpot contact upsert', () => {
 
   it('fails for good when the token is wrong', async () => {
     const intruder = createHubSpotClient({ baseUrl: emulator.url, token: 'expired', burstLimit: GENEROUS });
-    const failure = await rejectionOf(intruder.upsertContacts([input(contact('+971501110007'))]));
+    const failure = await applicationFailureOf(intruder.upsertContacts([input(contact('+971501110007'))]));
 
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toContain('INVALID_AUTHENTICATION');
@@ -145,7 +136,7 @@ describe('HubSpot burst limit', () => {
     const emulator = await startHubSpotEmulator({ burstLimit: { requests: 3, intervalMs: 5_000 } });
     const eager = createHubSpotClient({ baseUrl: emulator.url, token: emulator.token, burstLimit: GENEROUS });
     try {
-      const failure = await rejectionOf(eager.ensureContactProperties());
+      const failure = await applicationFailureOf(eager.ensureContactProperties());
 
       expect(emulator.rateLimitedCount()).toBe(1);
       expect(failure.nonRetryable).toBe(false);

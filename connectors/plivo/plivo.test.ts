@@ -7,6 +7,7 @@ import { plivoMessageToSourceRecord } from './message-mapping.ts';
 import { createPlivoMessagesClient, PLIVO_PAGE_LIMIT } from './messages-client.ts';
 import type { MessagesQuery, PlivoMessage, PlivoMessagesClient } from './messages-client.ts';
 import { parseMessageTime } from './plivo-time.ts';
+import { applicationFailureOf } from '../../test/support/rejections.ts';
 
 const NOW = new Date('2025-06-15T12:00:00Z');
 const HOUR = 3_600_000;
@@ -36,15 +37,6 @@ function message(messageTime: string, overrides: Partial<PlivoMessage> = {}): Pl
 /** A message time `ms` before NOW, as Plivo writes it (UTC, microseconds). */
 function before(ms: number): string {
   return new Date(NOW.getTime() - ms).toISOString().replace('T', ' ').replace('Z', '000+00:00');
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const error = await promise.then(
-    () => expect.fail('expected a rejection'),
-    (failure: unknown) => failure,
-  );
-  expect(error).toBeInstanceOf(ApplicationFailure);
-  return error as ApplicationFailure;
 }
 
 async function plivo(options: Partial<PlivoEmulatorOptions> = {}): Promise<{ emulator: PlivoEmulator; client: PlivoMessagesClient }> {
@@ -191,7 +183,7 @@ describe('Plivo request validation', () => {
 
   it('refuses bad credentials for good', async () => {
     const intruder = createPlivoMessagesClient({ baseUrl: emulator.url, authId: emulator.authId, authToken: 'wrong-token' });
-    const failure = await rejectionOf(intruder.listMessages({ timeFrom: new Date(NOW.getTime() - DAY), timeUntil: NOW, offset: 0 }));
+    const failure = await applicationFailureOf(intruder.listMessages({ timeFrom: new Date(NOW.getTime() - DAY), timeUntil: NOW, offset: 0 }));
 
     expect(failure.nonRetryable).toBe(true);
     expect(failure.type).toBe('PlivoRejected');
@@ -209,7 +201,7 @@ describe('Plivo request validation', () => {
   it('refuses an impossible query before sending it', async () => {
     const client = createPlivoMessagesClient({ baseUrl: emulator.url, authId: emulator.authId, authToken: emulator.authToken });
     const requestsBefore = emulator.requests().length;
-    const failure = await rejectionOf(client.listMessages({ timeFrom: NOW, timeUntil: new Date(NOW.getTime() - DAY), offset: 0 }));
+    const failure = await applicationFailureOf(client.listMessages({ timeFrom: NOW, timeUntil: new Date(NOW.getTime() - DAY), offset: 0 }));
 
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toMatch(/^timeFrom .* is after timeUntil/);
@@ -256,7 +248,7 @@ describe('Plivo faults', () => {
   ])('turns injected %o into a retryable failure', async (faults, status) => {
     const { emulator, client } = await plivo({ messages: [message(before(HOUR))], faults });
     try {
-      const failure = await rejectionOf(client.listMessages(query));
+      const failure = await applicationFailureOf(client.listMessages(query));
 
       expect(failure.nonRetryable).toBe(false);
       expect(failure.type).toBe('PlivoUnavailable');
@@ -271,7 +263,7 @@ describe('Plivo faults', () => {
     const client = createPlivoMessagesClient({ baseUrl: emulator.url, authId: emulator.authId, authToken: emulator.authToken, timeoutMs: 200 });
     try {
       const started = performance.now();
-      const failure = await rejectionOf(client.listMessages(query));
+      const failure = await applicationFailureOf(client.listMessages(query));
 
       expect(failure.nonRetryable).toBe(false);
       expect(failure.type).toBe('PlivoUnavailable');

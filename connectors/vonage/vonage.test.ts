@@ -13,6 +13,7 @@ import { readVonageReportFile } from './report-file.ts';
 import { createVonageReportsClient, VonageCursorExpired } from './reports-client.ts';
 import type { RecordsPage, RecordsQuery, ReportStatus, VonageRecord, VonageReportsClient } from './reports-client.ts';
 import { formatVonageTime } from './vonage-time.ts';
+import { applicationFailureOf, rejectionOf } from '../../test/support/rejections.ts';
 
 const ACCOUNT = 'abcd1234';
 const BUSINESS_NUMBER = '447700900123';
@@ -95,19 +96,6 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
   for await (const item of items) all.push(item);
   return all;
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.fail('expected a rejection'),
-    (error: unknown) => error,
-  );
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const error = await rejectionOf(promise);
-  expect(error).toBeInstanceOf(ApplicationFailure);
-  return error as ApplicationFailure;
 }
 
 function basicAuth(emulator: VonageEmulator): string {
@@ -242,8 +230,8 @@ describe('Vonage asynchronous reports', () => {
     const path = join(folder, 'contacts.csv');
     await writeFile(path, 'name,phone\nAmira,+971501110001\n');
 
-    const refusal = await failureOf(collect(readVonageReportFile(path)));
-    const missing = await failureOf(collect(readVonageReportFile(join(folder, 'nowhere.zip'))));
+    const refusal = await applicationFailureOf(collect(readVonageReportFile(path)));
+    const missing = await applicationFailureOf(collect(readVonageReportFile(join(folder, 'nowhere.zip'))));
 
     expect(refusal.nonRetryable).toBe(true);
     expect(refusal.message).toContain(path);
@@ -324,7 +312,7 @@ describe('requests the Reports API spec rejects', () => {
   });
 
   it('refuses a sync range over 24 hours for good, with what Vonage said', async () => {
-    const failure = await failureOf(client.records(windowQuery('outbound', WINDOW_START, WINDOW_END + 1000)));
+    const failure = await applicationFailureOf(client.records(windowQuery('outbound', WINDOW_START, WINDOW_END + 1000)));
 
     expect(failure.nonRetryable).toBe(true);
     expect(failure.type).toBe('VonageRejected');
@@ -333,9 +321,9 @@ describe('requests the Reports API spec rejects', () => {
   });
 
   it('refuses bad credentials (401), another account (403) and an unknown report (404) for good', async () => {
-    const badSecret = await failureOf(clientFor(emulator, { apiSecret: 'wrong' }).records(windowQuery('outbound')));
-    const otherAccount = await failureOf(client.records({ ...windowQuery('outbound'), accountId: 'zzzz9999' }));
-    const unknownReport = await failureOf(client.reportStatus('aaaaaaaa-bbbb-cccc-dddd-0123456789ab'));
+    const badSecret = await applicationFailureOf(clientFor(emulator, { apiSecret: 'wrong' }).records(windowQuery('outbound')));
+    const otherAccount = await applicationFailureOf(client.records({ ...windowQuery('outbound'), accountId: 'zzzz9999' }));
+    const unknownReport = await applicationFailureOf(client.reportStatus('aaaaaaaa-bbbb-cccc-dddd-0123456789ab'));
 
     expect([badSecret, otherAccount, unknownReport].map((f) => [f.nonRetryable, f.message.slice(0, 29)])).toEqual([
       [true, 'Vonage answered HTTP 401: Una'],
@@ -404,7 +392,7 @@ describe('Vonage page cursors', () => {
     const forged = new URL(next!);
     forged.searchParams.set('iv', Buffer.alloc(16, 7).toString('base64url'));
 
-    const failure = await failureOf(client.recordsAt(forged.toString()));
+    const failure = await applicationFailureOf(client.recordsAt(forged.toString()));
 
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toContain('cursor: Invalid cursor');
@@ -421,8 +409,8 @@ describe('Vonage faults', () => {
   afterAll(() => Promise.all(started.map((e) => e.close())));
 
   it('turns injected server errors and throttling into retryable failures', async () => {
-    const serverError = await failureOf(clientFor(await faulty({ serverErrorRate: 1 })).records(windowQuery('outbound')));
-    const throttled = await failureOf(clientFor(await faulty({ throttleRate: 1 })).createReport(windowQuery('outbound')));
+    const serverError = await applicationFailureOf(clientFor(await faulty({ serverErrorRate: 1 })).records(windowQuery('outbound')));
+    const throttled = await applicationFailureOf(clientFor(await faulty({ throttleRate: 1 })).createReport(windowQuery('outbound')));
 
     expect(serverError).toMatchObject({ type: 'VonageUnavailable', nonRetryable: false });
     expect(serverError.message).toMatch(/^Vonage answered HTTP 50[03]/);
@@ -433,7 +421,7 @@ describe('Vonage faults', () => {
     const emulator = await faulty({ timeoutRate: 1, hangMs: 10_000 });
     const started = performance.now();
 
-    const failure = await failureOf(clientFor(emulator, { timeoutMs: 200 }).records(windowQuery('outbound')));
+    const failure = await applicationFailureOf(clientFor(emulator, { timeoutMs: 200 }).records(windowQuery('outbound')));
 
     expect(failure).toMatchObject({ type: 'VonageUnavailable', nonRetryable: false });
     expect(failure.message).toContain('no answer within 200 ms');

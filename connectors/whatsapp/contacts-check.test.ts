@@ -6,6 +6,7 @@ import { CONTACTS_PER_CHECK, createContactsCheckClient } from './contacts-check-
 import type { ContactsCheckClient } from './contacts-check-client.ts';
 import { startContactsCheckEmulator } from './contacts-check-emulator.ts';
 import type { ContactsCheckEmulator } from './contacts-check-emulator.ts';
+import { rejectionOf } from '../../test/support/rejections.ts';
 
 /** Distinct UAE mobile numbers, `first` onwards. */
 function numbers(count: number, first = 0): string[] {
@@ -18,13 +19,6 @@ async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> 
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await sleep(5);
   }
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.fail('expected a rejection'),
-    (error: unknown) => error,
-  );
 }
 
 describe('WhatsApp contacts check', () => {
