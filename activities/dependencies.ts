@@ -3,12 +3,18 @@ import type { Database } from '../database/schema.ts';
 import type { ContactsCheckClient } from '../connectors/whatsapp/contacts-check-client.ts';
 import type { HubSpotClient } from '../connectors/hubspot/client.ts';
 import type { SourceConnectors } from './extract/source-connectors.ts';
+import type { MessagingConnectors } from './opt-in/messaging-connectors.ts';
+import type { CarrierLookup } from '../connectors/carrier-lookup.ts';
 
 /** What activities reach the outside world through; given to the factory so tests and the demo choose it. */
 export interface ActivityDependencies {
   db: Kysely<Database>;
-  contactsCheck: ContactsCheckClient;
+  /** The legacy contacts check, for a provider that still offers one. */
+  contactsCheck?: ContactsCheckClient;
+  /** Carrier lookups the verification may use, by vendor. */
+  carrierLookups: { plivo?: CarrierLookup; vonage?: CarrierLookup };
   hubspot: HubSpotClient;
   sources: SourceConnectors;
+  messaging: MessagingConnectors;
   clock: () => Date;
 }

@@ -6,6 +6,11 @@ import { mergeContactsActivity } from './clean/merge-contacts.ts';
 import { planBatchesActivity } from './verify/plan-batches.ts';
 import { verifyBatchActivity } from './verify/verify-batch.ts';
 import { syncBatchActivity } from './sync/sync-batch.ts';
+import { planCampaignActivity } from './opt-in/plan-campaign.ts';
+import { sendCampaignStepActivity } from './opt-in/send-campaign-step.ts';
+import { activateConsentingActivity } from './opt-in/activate-consenting.ts';
+import { settleActivationsActivity } from './opt-in/settle-activations.ts';
+import { campaignCountsActivity, closeCampaignActivity } from './opt-in/campaign-counts.ts';
 
 export type { ActivityDependencies } from './dependencies.ts';
 
@@ -19,6 +24,12 @@ export function createActivities(dependencies: ActivityDependencies) {
     planBatches: planBatchesActivity(dependencies),
     verifyBatch: verifyBatchActivity(dependencies),
     syncBatch: syncBatchActivity(dependencies),
+    planCampaign: planCampaignActivity(dependencies),
+    sendCampaignStep: sendCampaignStepActivity(dependencies),
+    activateConsenting: activateConsentingActivity(dependencies),
+    settleActivations: settleActivationsActivity(dependencies),
+    closeCampaign: closeCampaignActivity(dependencies),
+    campaignCounts: campaignCountsActivity(dependencies),
   };
 }
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 const benchmarks = [
   ['normalize.bench.ts', '--entries', '100000'],
   ['extraction.bench.ts'],
+  ['opt-in.bench.ts'],
   ['migration.bench.ts', '--rows', '100000'],
   ['clean-at-scale.bench.ts', '--rows', '1000000'],
 ] as const;

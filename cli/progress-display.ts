@@ -18,6 +18,8 @@ function describe(p: MigrationProgress): { label: string; done: number; total: n
       return { label: `clean (${p.extracted} rows extracted)`, done: 0, total: 0 };
     case 'verify':
       return { label: 'verify', done: p.verifiedBatches, total: p.batches };
+    case 'opt-in':
+      return { label: 'opt-in campaign (replies awaited)', done: 0, total: 0 };
     case 'sync':
       return { label: 'sync to CRM', done: p.syncedBatches, total: p.batches };
     case 'done':

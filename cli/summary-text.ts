@@ -14,7 +14,14 @@ export function summaryText(s: MigrationSummary): string {
     `  cleaned     ${s.valid} valid + ${s.rejected} rejected${reasons ? ` (${reasons})` : ''} (${seconds('clean')} s)`,
     `  merged      ${s.quality.duplicatesMerged} duplicates → ${s.contacts} contacts` +
       ` (${conflicts.viberUserWithSeveralNumbers + conflicts.numberWithSeveralViberUsers} conflicts left for a person)`,
-    `  verified    ${s.verified} contacts: ${s.onWhatsApp} on WhatsApp, ${s.notOnWhatsApp} not, ${s.verified - s.onWhatsApp - s.notOnWhatsApp} unknown (${seconds('verify')} s)`,
+    `  verified    ${s.verified} contacts: ${s.likely} likely on WhatsApp, ${s.unlikely} unlikely, ${s.reachUnknown} unknown; ${s.reengage} for re-engagement (${seconds('verify')} s)`,
+    ...(s.optIn
+      ? [
+          `  opt-in      ${s.optIn.recipients} asked: ${s.optIn.notices} notices, ${s.optIn.reminders} reminders, ${s.optIn.refused} refused by the vendor (${seconds('opt-in')} s)`,
+          `              ${s.optIn.granted} yes, ${s.optIn.withdrawn} STOP, ${s.optIn.undecided} undecided`,
+          `  activated   ${s.optIn.welcomes} welcomed: ${s.optIn.active} active on WhatsApp, ${s.optIn.notOnWhatsApp} not on WhatsApp, ${s.optIn.activationFailed} failed, ${s.optIn.activationUnknown} no status`,
+        ]
+      : []),
     `  synced      ${s.synced} contacts to HubSpot, ${s.syncFailed} refused (dead letters) (${seconds('sync')} s)`,
   ].join('\n');
 }

@@ -30,3 +30,15 @@ export function retryAfterMs(header: string | null): number | undefined {
   const seconds = Number(header);
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }
+
+/**
+ * A send whose answer never came (a timeout, a dropped connection): the vendor may have taken it. Retryable, but a
+ * caller that must not send twice keeps the send as unconfirmed and lets the delivery receipt decide.
+ */
+export function unansweredSend(vendor: string, reason: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: `${vendor}Unanswered`, message: `${vendor} send: ${reason}`, nonRetryable: false });
+}
+
+export function isUnansweredSend(failure: unknown): boolean {
+  return failure instanceof ApplicationFailure && failure.type?.endsWith('Unanswered') === true;
+}

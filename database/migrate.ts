@@ -2,11 +2,13 @@ import type { Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import * as migrationPipeline from './migrations/0001-migration-pipeline.ts';
 import * as sources from './migrations/0002-sources.ts';
+import * as optIn from './migrations/0003-opt-in.ts';
 
 /** Migrations are listed here rather than read from a folder, so they also work from a bundle or a container. */
 const migrations: Record<string, Migration> = {
   '0001-migration-pipeline': migrationPipeline,
   '0002-sources': sources,
+  '0003-opt-in': optIn,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -51,12 +51,36 @@ export interface ContactTable {
   /** The delivery status of the latest outbound message, as its vendor reported it. */
   last_delivery_status: string | null;
   batch_no: number | null;
-  reachability: 'on_whatsapp' | 'not_on_whatsapp' | 'unknown' | null;
+  /** The verification's estimate of whether the number has WhatsApp, before any WhatsApp message confirms it. */
+  reachability: Reachability | null;
+  /** What the estimate rests on: the line type, a carrier lookup's answer, a contacts check's answer. */
+  reachability_evidence: ColumnType<ReachabilityEvidence | null, string | null, string | null>;
+  /** Inactive or unlikely to be on WhatsApp: kept for a re-engagement campaign on the old channel. */
+  reengage: ColumnType<boolean, boolean | undefined, boolean>;
   wa_id: string | null;
   verified_at: Date | null;
+  /** What the welcome template's delivery proved; null until one was sent. */
+  whatsapp_state: WhatsAppState | null;
+  whatsapp_settled_at: Date | null;
   crm_id: string | null;
   synced_at: Date | null;
 }
+
+export type Reachability = 'likely' | 'unlikely' | 'unknown';
+
+export interface ReachabilityEvidence {
+  lineType: string | null;
+  carrier?: { vendor: string; lineType: string; name?: string; ported?: boolean };
+  contactsCheck?: { status: string };
+  lastInteractionAt?: string | null;
+}
+
+/**
+ * `sent`: the welcome template was accepted, no status yet. `active`: delivered or read (the contact has WhatsApp).
+ * `not_on_whatsapp`: failed with 131026, the contact stays on the old channel. `failed`: another failure.
+ * `unknown`: no status came within the activation timeout.
+ */
+export type WhatsAppState = 'sent' | 'active' | 'not_on_whatsapp' | 'failed' | 'unknown';
 
 /**
  * Sources that disagree in a way a merge must not guess at: one Viber user with two phone numbers
@@ -163,6 +187,114 @@ export interface ViberUserDetailsCallTable {
   called_at: Date;
 }
 
+/** One carrier lookup's answer, stored as it arrives so a resumed batch does not ask again. */
+export interface CarrierLookupTable {
+  migration_id: string;
+  contact_id: ColumnType<string, string | number, never>;
+  vendor: string;
+  answer: ColumnType<Record<string, unknown>, string, string>;
+  looked_up_at: Date;
+}
+
+/** An opt-in campaign: its configuration (so a webhook can start its workflow again), its plan, and when it closed. */
+export interface CampaignTable {
+  campaign_id: string;
+  migration_id: string;
+  config: ColumnType<Record<string, unknown>, string, string>;
+  batches: number;
+  recipients: number;
+  created_at: Generated<Date>;
+  closed_at: Date | null;
+}
+
+/** A contact the campaign asks, on which channel and vendor, at which address, in which language. */
+export interface CampaignRecipientTable {
+  campaign_id: string;
+  contact_id: ColumnType<string, string | number, never>;
+  batch_no: number;
+  e164: string;
+  channel: 'sms' | 'viber';
+  vendor: 'vonage' | 'plivo' | 'viber';
+  /** What the vendor knows the customer by: the E.164 number for SMS, the Viber user id for Viber. */
+  address: string;
+  language: string;
+  country: string | null;
+  /** The latest decided reply to this campaign; null while none came. */
+  decision: ConsentDecision | null;
+  decided_at: Date | null;
+}
+
+/**
+ * A message the product sent or was about to send. The row is written (`sending`) before the request goes out, so
+ * no step reaches a contact twice; a receipt settles a send whose answer was lost with a worker.
+ */
+export interface OutboundMessageTable {
+  id: Generated<string>;
+  campaign_id: string;
+  contact_id: ColumnType<string, string | number, never>;
+  step: CampaignStep;
+  vendor: string;
+  address: string;
+  state: 'sending' | 'sent' | 'delivered' | 'failed';
+  vendor_message_id: string | null;
+  intent_at: Date;
+  sent_at: Date | null;
+  receipt_at: Date | null;
+  error: string | null;
+}
+
+export type CampaignStep = 'notice' | 'reminder' | 'welcome';
+
+/** Every message a customer sent us, stored once by its vendor id, with what it was read as. */
+export interface InboundMessageTable {
+  provider: string;
+  provider_message_id: string;
+  channel: string;
+  sender: string;
+  text: string;
+  intent: 'yes' | 'stop' | 'undecided';
+  event_at: Date;
+  received_at: Generated<Date>;
+  campaign_id: string | null;
+  contact_id: ColumnType<string | null, string | number | null, never>;
+}
+
+export type ConsentDecision = 'granted' | 'withdrawn';
+
+/** Evidence of consent: who decided, when, on which channel, by which message, in which words. Never updated. */
+export interface ConsentLedgerTable {
+  id: Generated<string>;
+  e164: string;
+  decision: ConsentDecision;
+  channel: string;
+  provider: string;
+  provider_message_id: string;
+  address: string;
+  text: string;
+  event_at: Date;
+  recorded_at: Generated<Date>;
+  campaign_id: string | null;
+  contact_id: ColumnType<string | null, string | number | null, never>;
+}
+
+/** A number's current decision: the ledger's latest entry by the time the customer wrote it. */
+export interface ConsentStateTable {
+  e164: string;
+  decision: ConsentDecision;
+  event_at: Date;
+  ledger_id: ColumnType<string, string | number, string | number>;
+}
+
+/** WhatsApp status webhooks, once per message and status. */
+export interface WhatsAppStatusEventTable {
+  wamid: string;
+  status: string;
+  event_at: Date;
+  wa_id: string;
+  error_codes: ColumnType<number[], string, string>;
+  received_at: Generated<Date>;
+}
+
 export interface Database {
   staged_rows: StagedRowTable;
   normalized_rows: NormalizedRowTable;
@@ -175,4 +307,12 @@ export interface Database {
   viber_subscribers: ViberSubscriberTable;
   viber_events: ViberEventTable;
   viber_user_details_calls: ViberUserDetailsCallTable;
+  carrier_lookups: CarrierLookupTable;
+  campaigns: CampaignTable;
+  campaign_recipients: CampaignRecipientTable;
+  outbound_messages: OutboundMessageTable;
+  inbound_messages: InboundMessageTable;
+  consent_ledger: ConsentLedgerTable;
+  consent_states: ConsentStateTable;
+  whatsapp_status_events: WhatsAppStatusEventTable;
 }

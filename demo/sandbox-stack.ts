@@ -13,6 +13,9 @@ import { devServerOptionsFromEnv } from '../temporal/dev-server-env.ts';
 import { createConnectors } from '../worker/connector-settings.ts';
 import { createMigrationWorker } from '../worker/migration-worker.ts';
 import { startWebhookServer, type WebhookServer } from '../worker/webhook-server.ts';
+import { webhookRoutes } from '../worker/webhook-routes.ts';
+import { campaignNudge } from '../worker/campaign-nudge.ts';
+import { inboundEventRecorder } from '../activities/opt-in/inbound-event-recorder.ts';
 
 /**
  * The product in sandbox mode on one machine: a Temporal dev server (unless TEMPORAL_ADDRESS names one),
@@ -40,8 +43,20 @@ export async function startSandboxStack(log: (line: string) => void, emulatorOpt
   const viberBot = DEFAULT_VIBER_BOT;
   const location = databaseLocation();
   const db = await openDatabase(location);
-  const webhooks = await startWebhookServer({ db, viber: { bot: viberBot, authToken: emulators.viber.authToken }, port: 0, host: '127.0.0.1' });
-  log(`Database: ${describeLocation(location)}. Emulators: ${Object.entries(emulators.env).filter(([name]) => name.endsWith('_URL')).map(([name, url]) => `${name.split('_')[0]} ${url}`).join(', ')}. Webhooks: ${webhooks.url}.`);
+  const client = await createTemporalClient(temporal);
+  const webhooks = await startWebhookServer({
+    db,
+    ...webhookRoutes(emulators.settings, viberBot),
+    events: inboundEventRecorder({ db, nudge: campaignNudge({ client, taskQueue: temporal.taskQueue, db }) }),
+    port: 0,
+    host: '127.0.0.1',
+  });
+  emulators.connectWebhooks(webhooks.url);
+  const { whatsApp, contactsCheck, hubspot, vonage, vonageMessaging, plivo, plivoMessaging, viber } = emulators;
+  log(
+    `Database: ${describeLocation(location)}. Emulators: WhatsApp ${whatsApp.url} (contacts check ${contactsCheck.url}), HubSpot ${hubspot.url}, ` +
+      `Vonage ${vonage.url} (messaging ${vonageMessaging.url}), Plivo ${plivo.url} (messaging ${plivoMessaging.url}), Viber ${viber.url}. Webhooks: ${webhooks.url}.`,
+  );
 
   const { worker, run } = await createMigrationWorker({
     temporal,
@@ -52,7 +67,6 @@ export async function startSandboxStack(log: (line: string) => void, emulatorOpt
     },
   });
   const running = run();
-  const client = await createTemporalClient(temporal);
   return {
     temporal,
     devServer,

@@ -54,6 +54,34 @@ describe('migration input', () => {
     expect(migrationInputProblems({ migrationId: 'a', sources: [] })).toEqual(['sources: a list of at least one source is required']);
   });
 
+  it('accepts the documented verification and opt-in settings, and names each wrong one', () => {
+    const optIn = {
+      viberSender: 'Acme',
+      window: '7 days',
+      reminderAfter: '2 days',
+      quietHours: { start: '21:00', end: '08:00' },
+      texts: { fr: { notice: 'Nous passons à WhatsApp ! Répondez OUI.', reminder: 'Rappel : répondez OUI.' } },
+      smsVendorByCountry: { GB: 'plivo' },
+      welcomeTemplate: { name: 'welcome_to_whatsapp', languages: { en: 'en', ar: 'ar' } },
+    };
+    expect(migrationInputProblems({ ...valid, verify: { carrierLookup: 'plivo', inactiveAfterDays: 180 }, optIn })).toEqual([]);
+    expect(
+      migrationInputProblems({
+        ...valid,
+        verify: { carrierLookup: 'twilio' },
+        optIn: { window: 'a week', reminderAfter: '8 days', quietHours: { start: '9pm', end: '08:00' }, texts: { fr: { notice: '' } }, smsVendor: 'sinch' },
+      }),
+    ).toEqual([
+      'verify.carrierLookup: "plivo" or "vonage"',
+      'optIn.window: a duration like "7 days", "12 hours" or "30s"',
+      'optIn.quietHours: { "start": "HH:MM", "end": "HH:MM" } with different times, or null',
+      'optIn.texts.fr.notice: a text is required',
+      'optIn.texts.fr.reminder: a text is required',
+      'optIn.smsVendor: "vonage" or "plivo"',
+    ]);
+    expect(migrationInputProblems({ ...valid, optIn: { window: '2 days', reminderAfter: '3 days' } })).toEqual(['optIn.reminderAfter: must be shorter than window']);
+  });
+
   it('reads a config file and resolves file paths from its folder', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'channelshift-config-'));
     writeFileSync(

@@ -20,7 +20,7 @@ describe('migration workflow on the Temporal dev server and PostgreSQL', () => {
   afterAll(async () => sandbox.close());
 
   it('extracts, cleans, merges, verifies and syncs a customer base, and every count adds up', async () => {
-    const { input, truth } = await customerBaseMigration(sandbox, 4000);
+    const { input, truth } = await customerBaseMigration(sandbox, 4000, { verify: { contactsCheck: true } });
     const handle = await startOrAttach(sandbox.client, sandbox.temporal.taskQueue, input);
     const summary: MigrationSummary = await handle.result();
 
@@ -36,10 +36,10 @@ describe('migration workflow on the Temporal dev server and PostgreSQL', () => {
     const contacts = await contactsOf(sandbox, input.migrationId);
     expect(new Set(contacts.map((c) => c.e164))).toEqual(truth.numbers);
     expect(summary.verified).toBe(summary.contacts);
-    const onWhatsApp = contacts.filter((c) => sandbox.whatsApp.isOnWhatsApp(c.e164));
-    expect(summary.onWhatsApp).toBe(onWhatsApp.length);
-    expect(contacts.filter((c) => c.reachability === 'on_whatsapp')).toHaveLength(onWhatsApp.length);
-    for (const contact of contacts) expect(sandbox.whatsApp.checksPerNumber().get(contact.e164)).toBe(1);
+    const onWhatsApp = contacts.filter((c) => sandbox.contactsCheck.isOnWhatsApp(c.e164));
+    expect(summary.likely).toBe(onWhatsApp.length);
+    expect(contacts.filter((c) => c.reachability === 'likely')).toHaveLength(onWhatsApp.length);
+    for (const contact of contacts) expect(sandbox.contactsCheck.checksPerNumber().get(contact.e164)).toBe(1);
 
     expect(summary.synced).toBe(summary.contacts);
     expect(summary.syncFailed).toBe(0);
@@ -75,15 +75,15 @@ describe('migration workflow on the Temporal dev server and PostgreSQL', () => {
   });
 
   it('run again with the same id, verifies and writes nothing twice', async () => {
-    const { input } = await customerBaseMigration(sandbox, 2500);
+    const { input } = await customerBaseMigration(sandbox, 2500, { verify: { contactsCheck: true } });
     const first = await (await startOrAttach(sandbox.client, sandbox.temporal.taskQueue, input)).result();
-    const checksBefore = new Map(sandbox.whatsApp.checksPerNumber());
+    const checksBefore = new Map(sandbox.contactsCheck.checksPerNumber());
     const writesBefore = new Map(sandbox.hubspot.writesPerRecord());
 
     const second = await (await startOrAttach(sandbox.client, sandbox.temporal.taskQueue, input)).result();
 
     expect({ ...second, stageMillis: {} }).toEqual({ ...first, stageMillis: {} });
-    expect(sandbox.whatsApp.checksPerNumber()).toEqual(checksBefore);
+    expect(sandbox.contactsCheck.checksPerNumber()).toEqual(checksBefore);
     expect(sandbox.hubspot.writesPerRecord()).toEqual(writesBefore);
   });
 

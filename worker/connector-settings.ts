@@ -2,40 +2,80 @@ import { createContactsCheckClient, type ContactsCheckClient } from '../connecto
 import { createHubSpotClient, type HubSpotClient } from '../connectors/hubspot/client.ts';
 import { BURST_WINDOW_MS, PRO_BURST_LIMIT, type BurstLimit } from '../connectors/hubspot/burst-limit.ts';
 import { createVonageReportsClient, type VonageReportsSettings } from '../connectors/vonage/reports-client.ts';
+import { createVonageSmsClient, VONAGE_SMS_RATE } from '../connectors/vonage/sms-client.ts';
+import { createVonageNumberInsightClient } from '../connectors/vonage/number-insight-client.ts';
+import type { VonageSignatureMethod } from '../connectors/vonage/webhook-signature.ts';
 import { createPlivoMessagesClient, PLIVO_LIST_RATE, type PlivoSettings } from '../connectors/plivo/messages-client.ts';
+import { createPlivoSendClient, PLIVO_SEND_RATE } from '../connectors/plivo/send-client.ts';
+import { createPlivoLookupClient } from '../connectors/plivo/lookup-client.ts';
 import { createViberBotClient, type ViberBotSettings } from '../connectors/viber/bot-client.ts';
+import { createWhatsAppCloudClient, WHATSAPP_THROUGHPUT, type WhatsAppCloudSettings } from '../connectors/whatsapp/cloud-client.ts';
+import type { CarrierLookup } from '../connectors/carrier-lookup.ts';
 import type { SourceConnectors } from '../activities/extract/source-connectors.ts';
+import type { MessagingConnectors } from '../activities/opt-in/messaging-connectors.ts';
 import type { RateLimit } from '../activities/extract/request-budget.ts';
 
+/** The lowest messaging tier: a business that has not said its own reaches 250 users a day on WhatsApp. */
+export const DEFAULT_WHATSAPP_MESSAGING_LIMIT = 250;
+
 export interface ConnectorSettings {
-  whatsAppContacts: { baseUrl: string; token: string };
+  /** The legacy contacts check, only for a provider that still offers one. */
+  whatsAppContacts?: { baseUrl: string; token: string };
   hubspot: { baseUrl: string; token: string; burstLimit: BurstLimit };
-  /** Source vendors are optional: a worker reads only the sources it has credentials for. */
-  vonage?: VonageReportsSettings;
-  plivo?: PlivoSettings & { listRate: RateLimit };
+  /** Vendors are optional: a worker reads, asks and sends only through those it has credentials for. */
+  vonage?: VonageReportsSettings & { smsBaseUrl: string; insightBaseUrl: string; smsRate: RateLimit; smsFrom?: string; signature?: { secret: string; method: VonageSignatureMethod } };
+  plivo?: PlivoSettings & { listRate: RateLimit; sendBaseUrl: string; lookupBaseUrl: string; sendRate: RateLimit; smsFrom?: string };
   viber?: ViberBotSettings;
+  whatsApp?: WhatsAppCloudSettings & { messagingLimit: number; appSecret?: string; verifyToken?: string };
+  /** Where vendors reach this product's webhooks (`https://hooks.example.com`), for per-message status URLs. */
+  publicWebhookUrl?: string;
 }
+
+const pairs = [
+  ['WHATSAPP_CONTACTS_URL', 'WHATSAPP_CONTACTS_TOKEN'],
+  ['VONAGE_API_KEY', 'VONAGE_API_SECRET'],
+  ['PLIVO_AUTH_ID', 'PLIVO_AUTH_TOKEN'],
+  ['WHATSAPP_PHONE_NUMBER_ID', 'WHATSAPP_ACCESS_TOKEN'],
+  ['WHATSAPP_APP_SECRET', 'WHATSAPP_VERIFY_TOKEN'],
+] as const;
+
+const signatureMethods: readonly VonageSignatureMethod[] = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'];
 
 /** Vendor endpoints and credentials from the environment; every missing or half-given one is named in a single error. */
 export function connectorSettings(env: NodeJS.ProcessEnv = process.env): ConnectorSettings {
-  const problems = ['WHATSAPP_CONTACTS_URL', 'WHATSAPP_CONTACTS_TOKEN', 'HUBSPOT_TOKEN'].filter((name) => !env[name]).map((name) => `${name} is missing`);
-  for (const pair of [['VONAGE_API_KEY', 'VONAGE_API_SECRET'], ['PLIVO_AUTH_ID', 'PLIVO_AUTH_TOKEN']] as const) {
+  const problems = ['HUBSPOT_TOKEN'].filter((name) => !env[name]).map((name) => `${name} is missing`);
+  for (const pair of pairs) {
     const given = pair.filter((name) => env[name]);
     if (given.length === 1) problems.push(`${pair.find((name) => !env[name])} is missing (${given[0]} is set)`);
   }
+  const signatureMethod = (env.VONAGE_SIGNATURE_METHOD || 'sha256') as VonageSignatureMethod;
+  if (!signatureMethods.includes(signatureMethod)) problems.push(`VONAGE_SIGNATURE_METHOD must be one of ${signatureMethods.join(', ')}, not "${signatureMethod}"`);
   // Empty counts as unset: docker-compose passes unset variables through as empty strings.
   const burst = wholeNumber(env, 'HUBSPOT_BURST_LIMIT', PRO_BURST_LIMIT.requests, problems);
   const plivoWindow = wholeNumber(env, 'PLIVO_LIST_WINDOW_MS', PLIVO_LIST_RATE.intervalMs, problems);
+  const vonageSmsRate = perSecond(wholeNumber(env, 'VONAGE_SMS_RATE', VONAGE_SMS_RATE.requests, problems));
+  const plivoSendRate = perSecond(wholeNumber(env, 'PLIVO_SEND_RATE', PLIVO_SEND_RATE.requests, problems));
+  const throughput = perSecond(wholeNumber(env, 'WHATSAPP_THROUGHPUT', WHATSAPP_THROUGHPUT.requests, problems));
+  const messagingLimit = wholeNumber(env, 'WHATSAPP_MESSAGING_LIMIT', DEFAULT_WHATSAPP_MESSAGING_LIMIT, problems);
   if (problems.length > 0) throw new Error(`worker settings: ${problems.join('; ')} (see README.md, "Configuration")`);
   return {
-    whatsAppContacts: { baseUrl: env.WHATSAPP_CONTACTS_URL!, token: env.WHATSAPP_CONTACTS_TOKEN! },
+    whatsAppContacts: env.WHATSAPP_CONTACTS_URL ? { baseUrl: env.WHATSAPP_CONTACTS_URL, token: env.WHATSAPP_CONTACTS_TOKEN! } : undefined,
     hubspot: {
       baseUrl: env.HUBSPOT_BASE_URL || 'https://api.hubapi.com',
       token: env.HUBSPOT_TOKEN!,
       burstLimit: { requests: burst, intervalMs: BURST_WINDOW_MS },
     },
     vonage: env.VONAGE_API_KEY
-      ? { baseUrl: env.VONAGE_BASE_URL || 'https://api.nexmo.com', apiKey: env.VONAGE_API_KEY, apiSecret: env.VONAGE_API_SECRET! }
+      ? {
+          baseUrl: env.VONAGE_BASE_URL || 'https://api.nexmo.com',
+          apiKey: env.VONAGE_API_KEY,
+          apiSecret: env.VONAGE_API_SECRET!,
+          smsBaseUrl: env.VONAGE_SMS_BASE_URL || 'https://rest.nexmo.com',
+          insightBaseUrl: env.VONAGE_INSIGHT_BASE_URL || env.VONAGE_BASE_URL || 'https://api.nexmo.com',
+          smsRate: vonageSmsRate,
+          smsFrom: smsNumber(env, 'VONAGE_SMS_FROM', problems),
+          signature: env.VONAGE_SIGNATURE_SECRET ? { secret: env.VONAGE_SIGNATURE_SECRET, method: signatureMethod } : undefined,
+        }
       : undefined,
     plivo: env.PLIVO_AUTH_ID
       ? {
@@ -43,9 +83,25 @@ export function connectorSettings(env: NodeJS.ProcessEnv = process.env): Connect
           authId: env.PLIVO_AUTH_ID,
           authToken: env.PLIVO_AUTH_TOKEN!,
           listRate: { requests: PLIVO_LIST_RATE.requests, intervalMs: plivoWindow },
+          sendBaseUrl: env.PLIVO_SEND_BASE_URL || env.PLIVO_BASE_URL || 'https://api.plivo.com',
+          lookupBaseUrl: env.PLIVO_LOOKUP_BASE_URL || 'https://lookup.plivo.com',
+          sendRate: plivoSendRate,
+          smsFrom: smsNumber(env, 'PLIVO_SMS_FROM', problems),
         }
       : undefined,
     viber: env.VIBER_AUTH_TOKEN ? { baseUrl: env.VIBER_BASE_URL || 'https://chatapi.viber.com/pa', authToken: env.VIBER_AUTH_TOKEN } : undefined,
+    whatsApp: env.WHATSAPP_PHONE_NUMBER_ID
+      ? {
+          baseUrl: env.WHATSAPP_BASE_URL || 'https://graph.facebook.com',
+          phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID,
+          accessToken: env.WHATSAPP_ACCESS_TOKEN!,
+          throughput,
+          messagingLimit,
+          appSecret: env.WHATSAPP_APP_SECRET || undefined,
+          verifyToken: env.WHATSAPP_VERIFY_TOKEN || undefined,
+        }
+      : undefined,
+    publicWebhookUrl: env.PUBLIC_WEBHOOK_URL?.replace(/\/+$/, '') || undefined,
   };
 }
 
@@ -55,14 +111,48 @@ function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, pro
   return value;
 }
 
-export function createConnectors(settings: ConnectorSettings): { contactsCheck: ContactsCheckClient; hubspot: HubSpotClient; sources: SourceConnectors } {
+/** An account's number as the vendors take it (international digits, no `+`). */
+function smsNumber(env: NodeJS.ProcessEnv, name: string, problems: string[]): string | undefined {
+  const value = env[name];
+  if (!value) return undefined;
+  if (!/^\+?\d{5,15}$/.test(value)) problems.push(`${name} must be the account's number customers can answer, like +447700900123 (a sender name cannot be answered)`);
+  return value.replace(/^\+/, '');
+}
+
+function perSecond(requests: number): RateLimit {
+  return { requests, intervalMs: 1000 };
+}
+
+export interface Connectors {
+  contactsCheck?: ContactsCheckClient;
+  carrierLookups: { plivo?: CarrierLookup; vonage?: CarrierLookup };
+  hubspot: HubSpotClient;
+  sources: SourceConnectors;
+  messaging: MessagingConnectors;
+}
+
+export function createConnectors(settings: ConnectorSettings): Connectors {
+  const { vonage, plivo, viber, whatsApp } = settings;
+  const viberBot = viber && createViberBotClient(viber);
   return {
-    contactsCheck: createContactsCheckClient(settings.whatsAppContacts),
+    contactsCheck: settings.whatsAppContacts && createContactsCheckClient(settings.whatsAppContacts),
+    carrierLookups: {
+      plivo: plivo && createPlivoLookupClient({ ...plivo, baseUrl: plivo.lookupBaseUrl }),
+      vonage: vonage && createVonageNumberInsightClient({ ...vonage, baseUrl: vonage.insightBaseUrl }),
+    },
     hubspot: createHubSpotClient(settings.hubspot),
     sources: {
-      vonage: settings.vonage && createVonageReportsClient(settings.vonage),
-      plivo: settings.plivo && { client: createPlivoMessagesClient(settings.plivo), listRate: settings.plivo.listRate },
-      viber: settings.viber && createViberBotClient(settings.viber),
+      vonage: vonage && createVonageReportsClient(vonage),
+      plivo: plivo && { client: createPlivoMessagesClient(plivo), listRate: plivo.listRate },
+      viber: viberBot,
+    },
+    messaging: {
+      vonageSms: vonage?.smsFrom ? { client: createVonageSmsClient({ ...vonage, baseUrl: vonage.smsBaseUrl, rate: vonage.smsRate }), from: vonage.smsFrom } : undefined,
+      plivoSms: plivo?.smsFrom ? { client: createPlivoSendClient({ ...plivo, baseUrl: plivo.sendBaseUrl, rate: plivo.sendRate }), from: plivo.smsFrom } : undefined,
+      viberBot,
+      whatsApp: whatsApp && createWhatsAppCloudClient(whatsApp),
+      whatsAppMessagingLimit: whatsApp?.messagingLimit ?? DEFAULT_WHATSAPP_MESSAGING_LIMIT,
+      publicWebhookUrl: settings.publicWebhookUrl,
     },
   };
 }

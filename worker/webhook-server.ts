@@ -2,31 +2,71 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
 import type { Database } from '../database/schema.ts';
+import type { InboundEvents } from '../activities/opt-in/inbound-events.ts';
+import { inboundEventRecorder } from '../activities/opt-in/inbound-event-recorder.ts';
 import { viberWebhookHandler } from '../connectors/viber/webhook-handler.ts';
+import { vonageDeliveryReceiptRoute, vonageInboundSmsRoute } from '../connectors/vonage/webhook-routes.ts';
+import type { VonageSignatureMethod } from '../connectors/vonage/webhook-signature.ts';
+import { plivoInboundMessageRoute, plivoStatusRoute } from '../connectors/plivo/webhook-routes.ts';
+import { whatsAppWebhookRoute } from '../connectors/whatsapp/webhook-route.ts';
 
-export interface WebhookServerOptions {
-  db: Kysely<Database>;
-  /** The Viber bot whose callbacks are received, and its token, which signs them. Without it the Viber route is not served. */
+/** Each vendor's route is served when the worker has the secret that signs its webhooks. */
+export interface WebhookRoutes {
+  /** The Viber bot whose callbacks are received (its subscribers are kept under `bot`), and its token. */
   viber?: { bot: string; authToken: string };
+  vonage?: { signatureSecret: string; signatureMethod: VonageSignatureMethod };
+  plivo?: { authToken: string; publicUrl?: string };
+  whatsApp?: { appSecret: string; verifyToken: string };
+}
+
+export interface WebhookServerOptions extends WebhookRoutes {
+  db: Kysely<Database>;
+  /**
+   * Where replies, receipts and statuses go once their signature is checked. Default: recorded in the database
+   * without waking campaigns (for a receiver of source callbacks only; a worker passes one that signals them).
+   */
+  events?: InboundEvents;
   port: number;
   host: string;
   clock?: () => Date;
 }
 
 export interface WebhookServer {
-  /** Where vendors reach it, e.g. `http://127.0.0.1:8080`; the Viber callbacks go to `${url}/webhooks/viber`. */
+  /** Where vendors reach it, e.g. `http://127.0.0.1:8080`; each vendor's route is a path under it. */
   url: string;
+  /** The paths served, for the start-up line. */
+  paths: string[];
   close(): Promise<void>;
 }
 
 type Route = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
 
-/** The vendors' callbacks into the product, started with the worker: each route checks its vendor's signature. */
+export const webhookPaths = {
+  viber: '/webhooks/viber',
+  vonageInbound: '/webhooks/vonage/inbound',
+  vonageReceipt: '/webhooks/vonage/delivery-receipt',
+  plivoInbound: '/webhooks/plivo/inbound',
+  plivoStatus: '/webhooks/plivo/status',
+  whatsApp: '/webhooks/whatsapp',
+} as const;
+
+/** The vendors' callbacks into the product, started with the worker: each route checks its vendor's signature on the raw body. */
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
+  const { db, clock } = options;
+  const events = options.events ?? inboundEventRecorder({ db, nudge: async () => {} });
   const routes = new Map<string, Route>();
-  if (options.viber) routes.set('/webhooks/viber', viberWebhookHandler({ db: options.db, ...options.viber, clock: options.clock }));
+  if (options.viber) routes.set(webhookPaths.viber, viberWebhookHandler({ db, ...options.viber, events, clock }));
+  if (options.vonage) {
+    routes.set(webhookPaths.vonageInbound, vonageInboundSmsRoute({ ...options.vonage, events, clock }));
+    routes.set(webhookPaths.vonageReceipt, vonageDeliveryReceiptRoute({ ...options.vonage, events, clock }));
+  }
+  if (options.plivo) {
+    routes.set(webhookPaths.plivoInbound, plivoInboundMessageRoute({ ...options.plivo, events, clock }));
+    routes.set(webhookPaths.plivoStatus, plivoStatusRoute({ ...options.plivo, events, clock }));
+  }
+  if (options.whatsApp) routes.set(webhookPaths.whatsApp, whatsAppWebhookRoute({ ...options.whatsApp, events }));
   const server = createServer((request, response) => {
-    const route = request.method === 'POST' ? routes.get(new URL(request.url ?? '/', 'http://webhooks').pathname) : undefined;
+    const route = routes.get(new URL(request.url ?? '/', 'http://webhooks').pathname);
     if (!route) {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('no such webhook\n');
       return;
@@ -45,6 +85,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   const shownHost = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
   return {
     url: `http://${shownHost}:${port}`,
+    paths: [...routes.keys()],
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

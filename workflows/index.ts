@@ -1,3 +1,4 @@
 // The worker's workflowsPath: every workflow type the task queue serves.
 export { migrationWorkflow } from './migration.ts';
 export { extractSourceWorkflow } from './extract-source.ts';
+export { optInCampaignWorkflow } from './opt-in-campaign.ts';

@@ -1,3 +1,5 @@
+import { campaignConfigProblems, type CampaignConfig } from './opt-in-campaign-input.ts';
+
 /**
  * The one JSON input of `migrationWorkflow`, as typed in the Temporal UI's form, a config file, or a client.
  * It names where the data is, never the data itself (design rule 1); vendor credentials stay with the worker.
@@ -18,6 +20,20 @@ export interface MigrationInput {
   batchSize?: number;
   /** Batches in flight at once. */
   concurrency?: number;
+  /** How WhatsApp reachability is estimated; validity and line type always count. */
+  verify?: VerifyConfig;
+  /** The opt-in campaign that follows verification; without it the migration goes from verify to sync. */
+  optIn?: CampaignConfig;
+}
+
+/** Verification strategies, combined: each adds evidence to the line type's. */
+export interface VerifyConfig {
+  /** Ask the carrier's line type of each number that could be mobile, within the vendor's rate. */
+  carrierLookup?: 'plivo' | 'vonage';
+  /** The legacy contacts check (`POST /v1/contacts`), for a provider that still offers one. */
+  contactsCheck?: boolean;
+  /** Contacts silent for longer are marked for re-engagement. Default 365. */
+  inactiveAfterDays?: number;
 }
 
 export type Source = CsvSource | VonageSource | VonageReportFileSource | PlivoSource | ViberSource;
@@ -127,7 +143,18 @@ export function migrationInputProblems(value: unknown): string[] {
   if (value.backupDir !== undefined && !isText(value.backupDir)) problems.push('backupDir: a folder path');
   checkWholeNumber(value.batchSize, 'batchSize', 1, MAX_BATCH_SIZE, problems);
   checkWholeNumber(value.concurrency, 'concurrency', 1, 32, problems);
+  if (value.verify !== undefined) verifyProblems(value.verify, problems);
+  if (value.optIn !== undefined) problems.push(...campaignConfigProblems(value.optIn, 'optIn'));
   return problems;
+}
+
+function verifyProblems(verify: unknown, problems: string[]): void {
+  if (!isObject(verify)) return void problems.push('verify: an object is required');
+  if (verify.carrierLookup !== undefined && verify.carrierLookup !== 'plivo' && verify.carrierLookup !== 'vonage') {
+    problems.push('verify.carrierLookup: "plivo" or "vonage"');
+  }
+  if (verify.contactsCheck !== undefined && typeof verify.contactsCheck !== 'boolean') problems.push('verify.contactsCheck: true or false');
+  checkWholeNumber(verify.inactiveAfterDays, 'verify.inactiveAfterDays', 1, 36500, problems);
 }
 
 function sourceProblems(source: Record<string, unknown>, at: string, problems: string[]): void {

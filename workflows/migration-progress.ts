@@ -1,8 +1,9 @@
 import { defineQuery } from '@temporalio/workflow';
+import type { CampaignCounts } from '../activities/opt-in/campaign-counts.ts';
 
-export type MigrationStage = 'extract' | 'clean' | 'verify' | 'sync' | 'done';
+export type MigrationStage = 'extract' | 'clean' | 'verify' | 'opt-in' | 'sync' | 'done';
 
-export const migrationStages: readonly MigrationStage[] = ['extract', 'clean', 'verify', 'sync', 'done'];
+export const migrationStages: readonly MigrationStage[] = ['extract', 'clean', 'verify', 'opt-in', 'sync', 'done'];
 
 /** What cleaning found, in counts by category: the run's data-quality report. */
 export interface DataQuality {
@@ -32,8 +33,14 @@ export interface MigrationProgress {
   batches: number;
   verifiedBatches: number;
   verified: number;
-  onWhatsApp: number;
-  notOnWhatsApp: number;
+  /** Reachability estimates: likely or unlikely on WhatsApp, or no telling yet. */
+  likely: number;
+  unlikely: number;
+  reachUnknown: number;
+  /** Inactive or unlikely contacts, kept for a re-engagement campaign. */
+  reengage: number;
+  /** Where the opt-in campaign ended; null when the migration has none. */
+  optIn: CampaignCounts | null;
   syncedBatches: number;
   synced: number;
   syncFailed: number;
@@ -73,8 +80,11 @@ export function emptyProgress(migrationId: string): MigrationProgress {
     batches: 0,
     verifiedBatches: 0,
     verified: 0,
-    onWhatsApp: 0,
-    notOnWhatsApp: 0,
+    likely: 0,
+    unlikely: 0,
+    reachUnknown: 0,
+    reengage: 0,
+    optIn: null,
     syncedBatches: 0,
     synced: 0,
     syncFailed: 0,

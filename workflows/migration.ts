@@ -10,6 +10,9 @@ import {
 } from '@temporalio/workflow';
 import type { MigrationActivities } from '../activities/index.ts';
 import { extractSourceWorkflow } from './extract-source.ts';
+import { optInCampaignWorkflow } from './opt-in-campaign.ts';
+import { campaignPlan, campaignWorkflowId } from './opt-in-campaign-input.ts';
+import { inWindows } from './batch-windows.ts';
 import { migrationDefaults, migrationInputProblems, migrationWorkflowId, type MigrationInput } from './migration-input.ts';
 import { emptyProgress, progressQuery, type MigrationProgress, type MigrationStage, type MigrationSummary } from './migration-progress.ts';
 import { migrationStageKey } from './search-attributes.ts';
@@ -76,18 +79,31 @@ export async function migrationWorkflow(input: MigrationInput, carried?: Migrati
   }
   if (progress.stage === 'verify') {
     await timed(progress, 'verify', () =>
-      inWindows(progress, input, progress.batches, 'verifiedBatches', window, async (batchNo) => {
-        const result = await verifyBatch(input.migrationId, batchNo);
+      inWindowsOrContinue(progress, input, 'verifiedBatches', window, async (batchNo) => {
+        const result = await verifyBatch(input.migrationId, batchNo, input.verify ?? {});
         progress.verified += result.verified;
-        progress.onWhatsApp += result.onWhatsApp;
-        progress.notOnWhatsApp += result.notOnWhatsApp;
+        progress.likely += result.likely;
+        progress.unlikely += result.unlikely;
+        progress.reachUnknown += result.unknown;
+        progress.reengage += result.reengage;
       }),
     );
+    enter(progress, 'opt-in');
+  }
+  if (progress.stage === 'opt-in') {
+    if (input.optIn) {
+      const campaign = { migrationId: input.migrationId, campaign: input.optIn };
+      await timed(progress, 'opt-in', async () => {
+        progress.optIn = (
+          await executeChild(optInCampaignWorkflow, { workflowId: campaignWorkflowId(campaignPlan(campaign).campaignId), args: [campaign] })
+        ).counts;
+      });
+    }
     enter(progress, 'sync');
   }
   if (progress.stage === 'sync') {
     await timed(progress, 'sync', () =>
-      inWindows(progress, input, progress.batches, 'syncedBatches', window, async (batchNo) => {
+      inWindowsOrContinue(progress, input, 'syncedBatches', window, async (batchNo) => {
         const result = await syncBatch(input.migrationId, batchNo);
         progress.synced += result.synced;
         progress.syncFailed += result.failed;
@@ -111,41 +127,19 @@ async function timed(progress: MigrationProgress, stage: Exclude<MigrationStage,
   progress.stageMillis[stage] = (progress.stageMillis[stage] ?? 0) + (Date.now() - started);
 }
 
-/**
- * Works through batches `progress[cursor]` … `total - 1` with at most `window` in flight. Batches start in
- * order and the cursor moves only over finished ones, so it is always a safe place to resume from.
- */
-async function inWindows(
+/** A stage's batches in windows; continues as new (carrying the cursor) when the history grows long. */
+async function inWindowsOrContinue(
   progress: MigrationProgress,
   input: MigrationInput,
-  total: number,
   cursor: 'verifiedBatches' | 'syncedBatches',
   window: number,
   work: (batchNo: number) => Promise<void>,
 ): Promise<void> {
-  let next = progress[cursor];
-  const finished = new Set<number>();
-  const inFlight = new Map<number, Promise<void>>();
-  while (next < total || inFlight.size > 0) {
-    while (inFlight.size < window && next < total && !workflowInfo().continueAsNewSuggested) {
-      const batchNo = next++;
-      inFlight.set(
-        batchNo,
-        work(batchNo).then(() => {
-          inFlight.delete(batchNo);
-          finished.add(batchNo);
-          while (finished.delete(progress[cursor])) progress[cursor]++;
-          showDetails(progress);
-        }),
-      );
-    }
-    if (inFlight.size === 0) break;
-    await Promise.race(inFlight.values());
-  }
-  if (progress[cursor] < total) {
-    // Every started batch has finished (the window drained), so the cursor covers all work done so far.
-    await continueAsNew<typeof migrationWorkflow>(input, progress);
-  }
+  progress[cursor] = await inWindows(progress[cursor], progress.batches, window, work, (at) => {
+    progress[cursor] = at;
+    showDetails(progress);
+  });
+  if (progress[cursor] < progress.batches) await continueAsNew<typeof migrationWorkflow>(input, progress);
 }
 
 function rootCause(failure: unknown): string {
@@ -159,7 +153,8 @@ function showDetails(p: MigrationProgress): void {
     [
       `**Stage**: ${p.stage}`,
       `Extracted ${p.extracted} rows from ${Object.keys(p.sources).length} sources (${p.quarantined} unreadable, in quarantine): ${p.valid} valid, ${p.rejected} rejected, ${p.quality.duplicatesMerged} duplicates merged into ${p.contacts} contacts.`,
-      `Verified ${p.verifiedBatches}/${p.batches} batches (${p.onWhatsApp} on WhatsApp, ${p.notOnWhatsApp} not).`,
+      `Verified ${p.verifiedBatches}/${p.batches} batches: ${p.likely} likely on WhatsApp, ${p.unlikely} unlikely, ${p.reachUnknown} unknown; ${p.reengage} marked for re-engagement.`,
+      ...(p.optIn ? [`Opt-in: ${p.optIn.granted} yes, ${p.optIn.withdrawn} STOP, ${p.optIn.undecided} undecided; ${p.optIn.active} active on WhatsApp.`] : []),
       `Synced ${p.syncedBatches}/${p.batches} batches (${p.synced} contacts, ${p.syncFailed} refused).`,
     ].join('\n\n'),
   );

@@ -23,7 +23,7 @@ export function syncBatchActivity({ db, hubspot, clock }: Pick<ActivityDependenc
         .leftJoin('dead_letters', (join) =>
           join.onRef('dead_letters.contact_id', '=', 'contacts.id').on('dead_letters.stage', '=', 'sync'),
         )
-        .select(['contacts.id', 'e164', 'name', 'country', 'reachability', 'wa_id'])
+        .select(['contacts.id', 'e164', 'name', 'country', 'reachability', 'whatsapp_state', 'wa_id'])
         .where('contacts.migration_id', '=', migrationId)
         .where('batch_no', '=', batchNo)
         .where('synced_at', 'is', null)
@@ -41,7 +41,7 @@ export function syncBatchActivity({ db, hubspot, clock }: Pick<ActivityDependenc
           e164: c.e164,
           name: c.name,
           country: c.country,
-          whatsAppStatus: (c.reachability ?? 'unknown') as WhatsAppStatus,
+          whatsAppStatus: whatsAppStatusOf(c),
           waId: c.wa_id,
         }),
       }));
@@ -92,4 +92,10 @@ export function syncBatchActivity({ db, hubspot, clock }: Pick<ActivityDependenc
       .executeTakeFirstOrThrow();
     return { synced: Number(synced), failed: Number(failed) };
   }
+}
+
+/** Delivery proves it either way; without a delivery, only a contacts check's yes (which gave a `wa_id`) counts. */
+function whatsAppStatusOf(c: { whatsapp_state: string | null; wa_id: string | null }): WhatsAppStatus {
+  if (c.whatsapp_state === 'active' || (c.whatsapp_state === null && c.wa_id !== null)) return 'on_whatsapp';
+  return c.whatsapp_state === 'not_on_whatsapp' ? 'not_on_whatsapp' : 'unknown';
 }

@@ -1,8 +1,12 @@
 import { databaseLocation, describeLocation, openDatabase } from '../../database/connect.ts';
+import { createTemporalClient } from '../../temporal/client.ts';
 import { temporalSettings } from '../../temporal/connection-settings.ts';
 import { connectorSettings, createConnectors } from '../../worker/connector-settings.ts';
 import { createMigrationWorker } from '../../worker/migration-worker.ts';
 import { startWebhookServer } from '../../worker/webhook-server.ts';
+import { webhookRoutes } from '../../worker/webhook-routes.ts';
+import { campaignNudge } from '../../worker/campaign-nudge.ts';
+import { inboundEventRecorder } from '../../activities/opt-in/inbound-event-recorder.ts';
 import { DEFAULT_VIBER_BOT } from '../../connectors/viber/subscriber-book.ts';
 
 /** Runs a worker, and the webhook receiver when a vendor needs one, until SIGINT or SIGTERM (the SDK shuts it down gracefully on both). */
@@ -11,10 +15,13 @@ export async function workerCommand(): Promise<void> {
   const temporal = temporalSettings();
   const location = databaseLocation();
   const db = await openDatabase(location);
-  const webhooks = settings.viber
+  const client = await createTemporalClient(temporal);
+  const routes = webhookRoutes(settings, process.env.VIBER_BOT || DEFAULT_VIBER_BOT);
+  const webhooks = Object.values(routes).some(Boolean)
     ? await startWebhookServer({
         db,
-        viber: { bot: process.env.VIBER_BOT || DEFAULT_VIBER_BOT, authToken: settings.viber.authToken },
+        ...routes,
+        events: inboundEventRecorder({ db, nudge: campaignNudge({ client, taskQueue: temporal.taskQueue, db }) }),
         port: Number(process.env.WEBHOOK_PORT || 8787),
         host: process.env.WEBHOOK_HOST || '0.0.0.0',
       })
@@ -22,10 +29,11 @@ export async function workerCommand(): Promise<void> {
   try {
     const { run } = await createMigrationWorker({ temporal, dependencies: { db, ...createConnectors(settings), clock: () => new Date() } });
     console.error(`Worker on ${temporal.address}, namespace ${temporal.namespace}, task queue ${temporal.taskQueue}, ${describeLocation(location)}.`);
-    if (webhooks) console.error(`Webhooks on ${webhooks.url}: Viber callbacks at ${webhooks.url}/webhooks/viber`);
+    if (webhooks) console.error(`Webhooks on ${webhooks.url}: ${webhooks.paths.join(', ')}`);
     await run();
   } finally {
     await webhooks?.close();
+    await client.connection.close();
     await db.destroy();
   }
 }

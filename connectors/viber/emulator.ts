@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { Agent, createServer, request as httpRequest } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { text } from 'node:stream/consumers';
+import type { EmulatedCustomers } from '../emulated-customers.ts';
 import { seededRandom } from '../seeded-random.ts';
 import { listenOnLoopback } from '../loopback-server.ts';
+import { VIBER_BROADCAST_RATE, VIBER_BROADCAST_RECEIVERS } from './bot-client.ts';
 import { signViberBody } from './content-signature.ts';
 import { USER_DETAILS_CALLS_PER_USER, USER_DETAILS_WINDOW_MS } from './user-details-allowance.ts';
 
@@ -19,9 +21,14 @@ export interface ViberUser {
 export interface ViberEmulatorOptions {
   port?: number;
   authToken?: string;
+  /** The bot's subscribers; a broadcast to anyone else fails for that receiver with status 6. */
   users: ViberUser[];
-  /** Trouble for `get_user_details`, drawn from a seeded generator so a run can be repeated. */
+  /** Trouble for `get_user_details` and `broadcast_message`, drawn from a seeded generator so a run can be repeated. */
   faults?: { serverErrorRate?: number; seed?: number };
+  /** `broadcast_message` calls per rolling window; beyond it Viber answers status 12. Default VIBER_BROADCAST_RATE. */
+  broadcastRate?: { requests: number; intervalMs: number };
+  /** Who answers a broadcast, by Viber user id. Default: nobody answers. */
+  customers?: EmulatedCustomers;
 }
 
 export interface DeliveryOptions {
@@ -46,6 +53,14 @@ export interface DeliveryCounts {
   refused: number;
 }
 
+/** A broadcast message that reached a subscriber: the ground truth of what the bot sent. */
+export interface SentViberMessage {
+  messageToken: string;
+  receiver: string;
+  text: string;
+  at: Date;
+}
+
 export interface ViberEmulator {
   /** The Chat API base, like `https://chatapi.viber.com/pa`: `${url}/get_user_details`. */
   url: string;
@@ -58,6 +73,14 @@ export interface ViberEmulator {
    * listed. A callback not answered 200 is sent again a few times.
    */
   deliverCallbacks(webhookUrl: string, options?: DeliveryOptions): Promise<DeliveryCounts>;
+  /** Where the bot's callbacks go from now on, every event type included, as `set_webhook` sets it (without its check). */
+  useWebhooks(webhooks: { url: string }): void;
+  /** Every broadcast message that reached a subscriber, in the order sent. */
+  sentMessages(): SentViberMessage[];
+  /** The most `broadcast_message` calls (refused ones included) that arrived within any rolling `windowMs`. */
+  maxBroadcastsInAnyWindow(windowMs: number): number;
+  /** Resolves when no callback of a broadcast is being delivered or waiting to be. */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -68,16 +91,36 @@ const DELIVERY_ATTEMPTS = 3;
 const RETRY_PAUSE_MS = 20;
 /** A story's events, this far apart. */
 const STORY_STEP_MS = 1000;
+/** The Viber server that hosts the bot, as answers and callbacks name it. */
+const CHAT_HOSTNAME = 'SN-CHAT-04_';
+/** Viber's cap on a request's JSON. */
+const MAX_REQUEST_BYTES = 30 * 1024;
+const MAX_SENDER_NAME = 28;
+const MAX_TEXT = 7000;
+const MAX_TRACKING_DATA = 4000;
+/** The callbacks `set_webhook` may leave out with `event_types`; `message` and the webhook check always come. */
+const OPTIONAL_EVENTS: readonly string[] = ['delivered', 'seen', 'failed', 'subscribed', 'unsubscribed', 'conversation_started'];
 
-/** Viber's error codes as `get_user_details` answers them (HTTP 200 with a non-zero `status`). */
+/** Viber's answer to a call (HTTP 200 with a non-zero `status` when refused). */
+interface Refusal {
+  status: number;
+  status_message: string;
+}
+
+/** Viber's error codes (HTTP 200 with a non-zero `status`). */
 const refusals = {
+  invalidUrl: { status: 1, status_message: 'invalidUrl' },
   missingAuthToken: { status: 2, status_message: 'missing_auth_token' },
   invalidAuthToken: { status: 2, status_message: 'invalidAuthToken' },
   badData: { status: 3, status_message: 'badData' },
   missingData: { status: 4, status_message: 'missingData' },
   receiverNotRegistered: { status: 5, status_message: 'receiverNotRegistered' },
+  webhookNotSet: { status: 10, status_message: 'webhookNotSet' },
   tooManyRequests: { status: 12, status_message: 'tooManyRequests' },
 } as const;
+
+const badData = (why: string): Refusal => ({ status: 3, status_message: `badData: ${why}` });
+const missingData = (what: string): Refusal => ({ status: 4, status_message: `missingData: ${what}` });
 
 interface Callback {
   /** The JSON text as sent, with `message_token` written as the 64-bit number Viber sends. */
@@ -87,7 +130,8 @@ interface Callback {
 
 /**
  * Viber's Chat API for what extraction uses (`get_user_details`, with its auth token check and its two calls
- * per user per 12 hours), and Viber's side of the webhook: users' callbacks, signed, retried until answered 200.
+ * per user per 12 hours) and what the opt-in campaign uses (`set_webhook`, and `broadcast_message` with its
+ * limits), and Viber's side of the webhook: users' callbacks and customers' answers, signed, retried until answered 200.
  */
 export async function startViberEmulator(options: ViberEmulatorOptions): Promise<ViberEmulator> {
   const authToken = options.authToken ?? DEFAULT_AUTH_TOKEN;
@@ -98,14 +142,30 @@ export async function startViberEmulator(options: ViberEmulatorOptions): Promise
   /** When each user's answered calls were made, for Viber's allowance. */
   const answeredCalls = new Map<string, number[]>();
   let allCalls = 0;
+  const unsubscribed = new Set<string>();
+  const broadcastRate = options.broadcastRate ?? VIBER_BROADCAST_RATE;
+  /** When each authenticated `broadcast_message` call arrived, refused ones included: a throttled caller must wait, not retry at once. */
+  const broadcastArrivals: number[] = [];
+  const sent: SentViberMessage[] = [];
+  let webhook: { url: string; events: ReadonlySet<string> } | undefined;
+  const webhookAgent = new Agent({ keepAlive: true, maxSockets: DEFAULT_CONCURRENCY });
+  const scheduled = new Set<NodeJS.Timeout>();
+  let pending = 0;
+  const waitingForSettled: (() => void)[] = [];
   // Random high bits: emulators in parallel test files share one events table, and their tokens must not meet.
   let nextToken = (randomBytes(8).readBigUInt64BE() >> 3n) + 1_000_000_000_000_000_000n;
   const messageToken = () => (nextToken++).toString();
 
-  function userDetails(req: IncomingMessage, rawBody: string): { status: number; body: Record<string, unknown> } {
+  function authRefusal(req: IncomingMessage): Refusal | undefined {
     const token = req.headers['x-viber-auth-token'];
-    if (token === undefined) return { status: 200, body: refusals.missingAuthToken };
-    if (token !== authToken) return { status: 200, body: refusals.invalidAuthToken };
+    if (token === undefined) return refusals.missingAuthToken;
+    if (token !== authToken) return refusals.invalidAuthToken;
+    return undefined;
+  }
+
+  function userDetails(req: IncomingMessage, rawBody: string): { status: number; body: Record<string, unknown> } {
+    const refused = authRefusal(req);
+    if (refused !== undefined) return { status: 200, body: { ...refused } };
     let id: unknown;
     try {
       id = (JSON.parse(rawBody) as { id?: unknown }).id;
@@ -139,13 +199,98 @@ export async function startViberEmulator(options: ViberEmulatorOptions): Promise
     };
   }
 
-  function route(req: IncomingMessage, res: ServerResponse, rawBody: string): void {
+  /** Work for later (a callback to deliver), counted until it is done so `settled()` can wait for it. */
+  function inBackground(delayMs: number, work: () => Promise<unknown>): void {
+    pending++;
+    const timer = setTimeout(() => {
+      scheduled.delete(timer);
+      void work().finally(finished);
+    }, delayMs);
+    scheduled.add(timer);
+  }
+
+  function finished(): void {
+    if (--pending === 0) for (const resolve of waitingForSettled.splice(0)) resolve();
+  }
+
+  /** Posts a signed callback to the webhook set when it goes out, retried like Viber; nowhere when none is set. */
+  function callWebhook(fields: Record<string, unknown>, token?: string): Promise<boolean> {
+    if (webhook === undefined) return Promise.resolve(false);
+    const body = callbackBody({ ...fields, timestamp: Date.now() }, token);
+    return deliver(webhookAgent, webhook.url, body, signViberBody(body, authToken));
+  }
+
+  /** A broadcast reached a subscriber: Viber reports the delivery, and the customer may answer some time later. */
+  function reach(user: ViberUser, token: string): void {
+    const answer = options.customers?.receive(user.id);
+    if (webhook?.events.has('delivered')) inBackground(0, () => callWebhook({ event: 'delivered', user_id: user.id }, token));
+    if (answer === undefined) return;
+    inBackground(answer.delayMs, () =>
+      callWebhook({ event: 'message', sender: callbackUser(user), message: { type: 'text', text: answer.text }, silent: false }),
+    );
+  }
+
+  function broadcast(req: IncomingMessage, rawBody: string): { status: number; body: Record<string, unknown> } {
+    const refused = authRefusal(req);
+    if (refused !== undefined) return { status: 200, body: { ...refused } };
+    const at = Date.now();
+    broadcastArrivals.push(at);
+    if (arrivalsSince(broadcastArrivals, at - broadcastRate.intervalMs) > broadcastRate.requests) return { status: 200, body: { ...refusals.tooManyRequests } };
+    const request = broadcastRequest(rawBody);
+    if ('status' in request) return { status: 200, body: { ...request } };
+    if (webhook === undefined) return { status: 200, body: { ...refusals.webhookNotSet } };
+    if (random() < serverErrorRate) return { status: 500, body: { error: 'Internal Server Error' } };
+
+    const token = messageToken();
+    const failedList: Record<string, unknown>[] = [];
+    for (const receiver of request.receivers) {
+      const user = usersById.get(receiver);
+      if (user === undefined || unsubscribed.has(receiver)) {
+        failedList.push({ receiver, status: 6, status_message: 'Not subscribed' });
+        continue;
+      }
+      sent.push({ messageToken: token, receiver, text: request.text, at: new Date(at) });
+      reach(user, token);
+    }
+    return { status: 200, body: { status: 0, status_message: 'ok', message_token: token, chat_hostname: CHAT_HOSTNAME, failed_list: failedList } };
+  }
+
+  /** Sets (or, with an empty url, removes) the webhook once it answers Viber's signed check callback with 200. */
+  async function setWebhook(req: IncomingMessage, rawBody: string): Promise<Record<string, unknown>> {
+    const refused = authRefusal(req);
+    if (refused !== undefined) return { ...refused };
+    const body = jsonObject(rawBody);
+    if (body === undefined) return { ...refusals.badData };
+    const { url, event_types: eventTypes = OPTIONAL_EVENTS } = body;
+    if (url === undefined) return { ...missingData('url') };
+    if (typeof url !== 'string') return { ...badData('url must be text') };
+    if (!Array.isArray(eventTypes) || !eventTypes.every((event) => OPTIONAL_EVENTS.includes(event as string))) {
+      return { ...badData(`event_types must list some of ${OPTIONAL_EVENTS.join(', ')}`) };
+    }
+    if (url === '') {
+      webhook = undefined;
+      return { status: 0, status_message: 'ok' };
+    }
+    // Viber wants https; the emulator takes http too, since it calls webhooks on the loopback.
+    if (!/^https?:\/\/[^/\s]+/.test(url)) return { ...refusals.invalidUrl };
+    const check = callbackBody({ event: 'webhook', timestamp: Date.now() });
+    if (!(await deliver(webhookAgent, url, check, signViberBody(check, authToken)))) return { ...refusals.invalidUrl };
+    webhook = { url, events: new Set(eventTypes as string[]) };
+    return { status: 0, status_message: 'ok', chat_hostname: CHAT_HOSTNAME, event_types: eventTypes };
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse, rawBody: string): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://emulator').pathname;
     if (req.method === 'POST' && path === '/pa/get_user_details') {
       allCalls++;
       const { status, body } = userDetails(req, rawBody);
       return send(res, status, body);
     }
+    if (req.method === 'POST' && path === '/pa/broadcast_message') {
+      const { status, body } = broadcast(req, rawBody);
+      return send(res, status, body);
+    }
+    if (req.method === 'POST' && path === '/pa/set_webhook') return send(res, 200, await setWebhook(req, rawBody));
     send(res, 404, { error: `No endpoint for ${req.method} ${path}` });
   }
 
@@ -158,9 +303,13 @@ export async function startViberEmulator(options: ViberEmulatorOptions): Promise
   const loopback = await listenOnLoopback(server, options.port);
 
   /** A callback as Viber writes it; the token goes in as digits, since JSON.stringify cannot write a 64-bit number. */
+  function callbackBody(fields: Record<string, unknown>, token = messageToken()): string {
+    const json = JSON.stringify({ ...fields, chat_hostname: CHAT_HOSTNAME });
+    return `${json.slice(0, -1)},"message_token":${token}}`;
+  }
+
   function callback(fields: Record<string, unknown>, forged = false): Callback {
-    const json = JSON.stringify(fields);
-    return { body: `${json.slice(0, -1)},"message_token":${messageToken()}}`, forged };
+    return { body: callbackBody(fields), forged };
   }
 
   function stories(users: ViberUser[], unsubscribe: ReadonlySet<string>, start: number): Callback[][] {
@@ -191,6 +340,7 @@ export async function startViberEmulator(options: ViberEmulatorOptions): Promise
 
     async deliverCallbacks(webhookUrl, delivery = {}) {
       const users = delivery.users ?? options.users;
+      for (const userId of delivery.unsubscribe ?? []) unsubscribed.add(userId);
       const start = Date.now() - 10 * STORY_STEP_MS;
       // Each step of every story goes out before the next step of any: a user's callbacks are far apart in the queue.
       const originals = stories(users, new Set(delivery.unsubscribe ?? []), start).flat();
@@ -221,8 +371,75 @@ export async function startViberEmulator(options: ViberEmulatorOptions): Promise
       return { sent: queue.length, accepted, refused: queue.length - accepted };
     },
 
-    close: loopback.close,
+    useWebhooks({ url }) {
+      webhook = { url, events: new Set(OPTIONAL_EVENTS) };
+    },
+
+    sentMessages: () => sent.map((message) => ({ ...message })),
+
+    maxBroadcastsInAnyWindow(windowMs) {
+      let most = 0;
+      let first = 0;
+      for (let last = 0; last < broadcastArrivals.length; last++) {
+        while (broadcastArrivals[last]! - broadcastArrivals[first]! >= windowMs) first++;
+        most = Math.max(most, last - first + 1);
+      }
+      return most;
+    },
+
+    settled: () => (pending === 0 ? Promise.resolve() : new Promise((resolve) => waitingForSettled.push(resolve))),
+
+    async close() {
+      for (const timer of scheduled) {
+        clearTimeout(timer);
+        finished();
+      }
+      scheduled.clear();
+      webhookAgent.destroy();
+      await loopback.close();
+    },
   };
+}
+
+/** How many of the arrivals (oldest first) came after `since`. */
+function arrivalsSince(arrivals: readonly number[], since: number): number {
+  let count = 0;
+  for (let i = arrivals.length - 1; i >= 0 && arrivals[i]! > since; i--) count++;
+  return count;
+}
+
+function jsonObject(rawBody: string): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(rawBody);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The receivers and text of a text broadcast as strict as Viber takes it, or Viber's refusal naming what is wrong. */
+function broadcastRequest(rawBody: string): { receivers: string[]; text: string } | Refusal {
+  if (Buffer.byteLength(rawBody) > MAX_REQUEST_BYTES) return badData(`the request is larger than ${MAX_REQUEST_BYTES} bytes`);
+  const body = jsonObject(rawBody);
+  if (body === undefined) return refusals.badData;
+  const { broadcast_list: list, sender, type, text, min_api_version: minApiVersion, tracking_data: trackingData } = body;
+  if (list === undefined) return missingData('broadcast_list');
+  if (!Array.isArray(list) || list.length === 0 || list.length > VIBER_BROADCAST_RECEIVERS || !list.every((id) => typeof id === 'string' && id !== '')) {
+    return badData(`broadcast_list must hold 1 to ${VIBER_BROADCAST_RECEIVERS} user ids`);
+  }
+  if (typeof sender !== 'object' || sender === null || (sender as { name?: unknown }).name === undefined) return missingData('sender.name');
+  const { name } = sender as { name?: unknown };
+  if (typeof name !== 'string' || name === '' || name.length > MAX_SENDER_NAME) return badData(`sender.name must be 1 to ${MAX_SENDER_NAME} characters`);
+  if (type === undefined) return missingData('type');
+  if (type !== 'text') return badData('type: the emulator broadcasts text messages only');
+  if (text === undefined) return missingData('text');
+  if (typeof text !== 'string' || text === '' || text.length > MAX_TEXT) return badData(`text must be 1 to ${MAX_TEXT} characters`);
+  if (minApiVersion !== undefined && !(Number.isInteger(minApiVersion) && (minApiVersion as number) >= 1)) return badData('min_api_version must be a whole number from 1');
+  if (trackingData !== undefined && (typeof trackingData !== 'string' || trackingData.length > MAX_TRACKING_DATA)) {
+    return badData(`tracking_data must be text of at most ${MAX_TRACKING_DATA} characters`);
+  }
+  // A user listed twice still gets the message once.
+  return { receivers: [...new Set(list as string[])], text };
 }
 
 function callbackUser(user: ViberUser): Record<string, unknown> {

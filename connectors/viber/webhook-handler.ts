@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { answer, bodyWithin } from '../webhook-request.ts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../database/schema.ts';
+import type { InboundEvents } from '../../activities/opt-in/inbound-events.ts';
 import { redactPhoneNumbers } from '../../privacy/redact-phone-numbers.ts';
 import { parseViberCallback, parseViberJson, type ViberCallback } from './callbacks.ts';
 import { isViberSignatureValid } from './content-signature.ts';
@@ -13,6 +15,8 @@ export interface ViberWebhookOptions {
   /** The bot's auth token, which keys the callbacks' signatures. */
   authToken: string;
   clock?: () => Date;
+  /** Where customers' replies and the receipts of the bot's messages go, once the callback is recorded. */
+  events?: InboundEvents;
 }
 
 /** Viber's own requests stay under 30 KB; anything far larger is not Viber. */
@@ -21,7 +25,8 @@ export const CALLBACK_BODY_LIMIT = 64 * 1024;
 /**
  * The route Viber posts callbacks to. The signature is checked on the bytes as they arrived, before parsing;
  * a callback that is kept (or was kept before) is answered 200 so Viber stops sending it, and one that could
- * not be kept for a passing reason is answered 500 so Viber sends it again. The answer to a 200 is empty:
+ * not be kept for a passing reason, or not handed over to `events`, is answered 500 so Viber sends it again (a
+ * callback recorded before is handed over again, since the hand-over may be what failed). The answer to a 200 is empty:
  * Viber would send a body answering `conversation_started` to the user as a welcome message.
  */
 export function viberWebhookHandler(options: ViberWebhookOptions): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
@@ -50,32 +55,38 @@ export function viberWebhookHandler(options: ViberWebhookOptions): (request: Inc
       console.error(`Viber ${callback.event} callback not recorded; Viber will send it again: ${redactPhoneNumbers(String(error))}`);
       return answer(response, 500, 'the callback could not be recorded');
     }
+    if (options.events !== undefined) {
+      try {
+        await handOver(options.events, callback);
+      } catch (error) {
+        console.error(`Viber ${callback.event} callback not handed over; Viber will send it again: ${redactPhoneNumbers(String(error))}`);
+        return answer(response, 500, 'the callback could not be handed over');
+      }
+    }
     response.writeHead(200).end();
   };
 }
 
-/** The request's body, or 'too large' as soon as it passes `limit` bytes (without reading the rest). */
-function bodyWithin(request: IncomingMessage, limit: number): Promise<Buffer | 'too large' | 'aborted'> {
-  if (Number(request.headers['content-length'] ?? 0) > limit) return Promise.resolve('too large');
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const stop = (outcome: Buffer | 'too large' | 'aborted') => {
-      request.off('data', onData).off('end', onEnd).off('error', onAbort).off('close', onAbort);
-      resolve(outcome);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) return stop('too large');
-      chunks.push(chunk);
-    };
-    const onEnd = () => stop(Buffer.concat(chunks, size));
-    // 'close' before 'end': the sender went away mid-body.
-    const onAbort = () => stop('aborted');
-    request.on('data', onData).on('end', onEnd).on('error', onAbort).on('close', onAbort);
-  });
-}
-
-function answer(response: ServerResponse, status: number, reason: string, headers: Record<string, string> = {}): void {
-  response.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify({ error: reason }));
+/** What the opt-in campaign learns from a callback: a customer's text, or what became of a message the bot sent. */
+async function handOver(events: InboundEvents, callback: ViberCallback): Promise<void> {
+  const at = new Date(callback.timestamp);
+  switch (callback.event) {
+    case 'message': {
+      // A contact message is the share-phone button's doing, and a picture or sticker carries no answer to read.
+      const { type, text } = callback.message;
+      if (type !== 'text' || typeof text !== 'string') return;
+      return events.message({ provider: 'viber', providerMessageId: callback.message_token, channel: 'viber', from: callback.sender.id, text, at });
+    }
+    case 'delivered':
+    case 'failed':
+      return events.receipt({
+        provider: 'viber',
+        providerMessageId: callback.message_token,
+        recipient: callback.user_id,
+        status: callback.event === 'delivered' ? 'delivered' : 'failed',
+        at,
+      });
+    default:
+      return;
+  }
 }

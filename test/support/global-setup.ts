@@ -18,7 +18,8 @@ declare module 'vitest' {
   }
 }
 
-const TEST_DATABASE = 'channelshift_test';
+// Runs side by side (for example in two checkouts) each need a database of their own: CHANNELSHIFT_TEST_DATABASE names it.
+const TEST_DATABASE = process.env.CHANNELSHIFT_TEST_DATABASE || 'channelshift_test';
 
 /**
  * One real Temporal dev server, one fresh PostgreSQL database and one workflow bundle for the whole run.

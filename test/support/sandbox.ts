@@ -15,6 +15,9 @@ import type { TemporalSettings } from '../../temporal/connection-settings.ts';
 import { createConnectors } from '../../worker/connector-settings.ts';
 import { createMigrationWorker } from '../../worker/migration-worker.ts';
 import { startWebhookServer, type WebhookServer } from '../../worker/webhook-server.ts';
+import { webhookRoutes } from '../../worker/webhook-routes.ts';
+import { campaignNudge } from '../../worker/campaign-nudge.ts';
+import { inboundEventRecorder } from '../../activities/opt-in/inbound-event-recorder.ts';
 
 /**
  * Everything a migration test runs against: the suite's Temporal server and PostgreSQL database, fresh
@@ -22,10 +25,11 @@ import { startWebhookServer, type WebhookServer } from '../../worker/webhook-ser
  */
 export interface Sandbox {
   db: Kysely<Database>;
-  whatsApp: ContactsCheckEmulator;
+  /** The legacy contacts check. */
+  contactsCheck: ContactsCheckEmulator;
   hubspot: HubSpotEmulator;
   emulators: SandboxEmulators;
-  /** The product's webhook receiver, as a worker serves it (Viber callbacks at `${url}/webhooks/viber`). */
+  /** The product's webhook receiver, as a worker serves it; every emulator's webhooks point at it. */
   webhooks: WebhookServer;
   /** The Viber bot name this sandbox's callbacks are kept under: a Viber source reads it with `bot`. */
   viberBot: string;
@@ -51,13 +55,20 @@ export async function openSandbox(options: SandboxEmulatorsOptions = {}): Promis
   const emulators = await startSandboxEmulators(options);
   // Viber subscribers are kept per bot: a bot of its own keeps this sandbox's subscribers apart from other tests'.
   const viberBot = `test-${randomUUID().slice(0, 8)}`;
-  const webhooks = await startWebhookServer({ db, viber: { bot: viberBot, authToken: emulators.viber.authToken }, port: 0, host: '127.0.0.1' });
   const client = await createTemporalClient(temporal);
+  const webhooks = await startWebhookServer({
+    db,
+    ...webhookRoutes(emulators.settings, viberBot),
+    events: inboundEventRecorder({ db, nudge: campaignNudge({ client, taskQueue: temporal.taskQueue, db }) }),
+    port: 0,
+    host: '127.0.0.1',
+  });
+  emulators.connectWebhooks(webhooks.url);
   const stops: (() => Promise<void>)[] = [];
 
   return {
     db,
-    whatsApp: emulators.whatsApp,
+    contactsCheck: emulators.contactsCheck,
     hubspot: emulators.hubspot,
     emulators,
     webhooks,

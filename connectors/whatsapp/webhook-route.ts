@@ -1,0 +1,76 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { InboundEvents } from '../../activities/opt-in/inbound-events.ts';
+import { redactPhoneNumbers } from '../../privacy/redact-phone-numbers.ts';
+import { answer, bodyWithin } from '../webhook-request.ts';
+import { parseWhatsAppWebhook, type WhatsAppNotification } from './cloud-webhook.ts';
+import { isWhatsAppSignatureValid } from './webhook-signature.ts';
+
+export interface WhatsAppWebhookRouteOptions {
+  /** The Meta app's secret, which keys `X-Hub-Signature-256`. */
+  appSecret: string;
+  /** The token entered with the callback URL in the app dashboard, echoed by Meta's verification request. */
+  verifyToken: string;
+  events: InboundEvents;
+}
+
+/** Far above any batch Meta sends; a larger body is not Meta. */
+export const WHATSAPP_WEBHOOK_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * The route Meta calls for the WhatsApp `messages` field. GET is the subscription handshake; POST carries
+ * statuses and customers' messages, signed: the signature is checked on the raw bytes before anything is
+ * parsed or recorded. Everything recorded (or recorded before: the events are idempotent) is answered 200;
+ * when recording fails the answer is 500, and Meta delivers the notification again.
+ */
+export function whatsAppWebhookRoute({ appSecret, verifyToken, events }: WhatsAppWebhookRouteOptions): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
+  return async (request, response) => {
+    if (request.method === 'GET') return verify(request, response, verifyToken);
+    if (request.method !== 'POST') return answer(response, 405, 'WhatsApp webhooks are GET (verification) or POST', { allow: 'GET, POST' });
+
+    const rawBody = await bodyWithin(request, WHATSAPP_WEBHOOK_BODY_LIMIT);
+    if (rawBody === 'too large') {
+      return answer(response, 413, `a notification is at most ${WHATSAPP_WEBHOOK_BODY_LIMIT} bytes`, { connection: 'close' });
+    }
+    if (rawBody === 'aborted') return;
+    const signature = request.headers['x-hub-signature-256'];
+    if (!isWhatsAppSignatureValid(rawBody, typeof signature === 'string' ? signature : undefined, appSecret)) {
+      return answer(response, 401, 'X-Hub-Signature-256 is missing or does not sign this body');
+    }
+    let notification: WhatsAppNotification;
+    try {
+      notification = parseWhatsAppWebhook(JSON.parse(rawBody.toString('utf8')));
+    } catch (error) {
+      // JSON.parse quotes the text around a syntax error, which may hold a number.
+      return answer(response, 400, redactPhoneNumbers(error instanceof Error ? error.message : String(error)));
+    }
+    try {
+      for (const status of notification.statuses) await events.whatsAppStatus(status);
+      for (const { providerMessageId, from, text, at } of notification.messages) {
+        await events.message({ provider: 'whatsapp', channel: 'whatsapp', providerMessageId, from, text, at });
+      }
+    } catch (error) {
+      console.error(`WhatsApp notification not recorded; Meta will send it again: ${redactPhoneNumbers(String(error))}`);
+      return answer(response, 500, 'the notification could not be recorded');
+    }
+    response.writeHead(200).end();
+  };
+}
+
+/** Meta's subscription check: echo `hub.challenge` when the mode is `subscribe` and the token is ours. */
+function verify(request: IncomingMessage, response: ServerResponse, verifyToken: string): void {
+  const query = new URL(request.url ?? '/', 'http://route').searchParams;
+  const challenge = query.get('hub.challenge');
+  if (query.get('hub.mode') !== 'subscribe' || !sameToken(query.get('hub.verify_token'), verifyToken)) {
+    return answer(response, 403, 'hub.mode or hub.verify_token does not match this subscription');
+  }
+  if (challenge === null || challenge === '') return answer(response, 400, 'hub.challenge is missing');
+  response.writeHead(200, { 'content-type': 'text/plain' }).end(challenge);
+}
+
+function sameToken(given: string | null, expected: string): boolean {
+  if (given === null) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
