@@ -12,10 +12,9 @@ import { startDevServer, type DevServer } from '../temporal/dev-server.ts';
 import { devServerOptionsFromEnv } from '../temporal/dev-server-env.ts';
 import { createConnectors } from '../worker/connector-settings.ts';
 import { createMigrationWorker } from '../worker/migration-worker.ts';
-import { startWebhookServer, type WebhookServer } from '../worker/webhook-server.ts';
+import type { WebhookServer } from '../worker/webhook-server.ts';
 import { webhookRoutes } from '../worker/webhook-routes.ts';
-import { campaignNudge } from '../worker/campaign-nudge.ts';
-import { inboundEventRecorder } from '../activities/opt-in/inbound-event-recorder.ts';
+import { startWorkerWebhooks } from '../worker/worker-webhooks.ts';
 
 /**
  * The product in sandbox mode on one machine: a Temporal dev server (unless TEMPORAL_ADDRESS names one),
@@ -44,10 +43,11 @@ export async function startSandboxStack(log: (line: string) => void, emulatorOpt
   const location = databaseLocation();
   const db = await openDatabase(location);
   const client = await createTemporalClient(temporal);
-  const webhooks = await startWebhookServer({
+  const webhooks = await startWorkerWebhooks({
     db,
-    ...webhookRoutes(emulators.settings, viberBot),
-    events: inboundEventRecorder({ db, nudge: campaignNudge({ client, taskQueue: temporal.taskQueue, db }) }),
+    client,
+    taskQueue: temporal.taskQueue,
+    routes: webhookRoutes(emulators.settings, viberBot),
     port: 0,
     host: '127.0.0.1',
   });

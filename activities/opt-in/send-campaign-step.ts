@@ -155,7 +155,10 @@ export function sendCampaignStepActivity({ db, messaging, clock }: Pick<Activity
 
   async function broadcast(plan: CampaignPlan, recipients: (Recipient & { outboundId: string })[], textOf: (r: Recipient) => string): Promise<Outcome[]> {
     const byText = new Map<string, (Recipient & { outboundId: string })[]>();
-    for (const r of recipients) byText.set(textOf(r), [...(byText.get(textOf(r)) ?? []), r]);
+    for (const r of recipients) {
+      const text = textOf(r);
+      byText.set(text, [...(byText.get(text) ?? []), r]);
+    }
     const outcomes: Outcome[] = [];
     const viber = requireMessaging(messaging, 'viberBot');
     for (const [text, group] of byText) {

@@ -3,10 +3,8 @@ import { createTemporalClient } from '../../temporal/client.ts';
 import { temporalSettings } from '../../temporal/connection-settings.ts';
 import { connectorSettings, createConnectors } from '../../worker/connector-settings.ts';
 import { createMigrationWorker } from '../../worker/migration-worker.ts';
-import { startWebhookServer } from '../../worker/webhook-server.ts';
 import { webhookRoutes } from '../../worker/webhook-routes.ts';
-import { campaignNudge } from '../../worker/campaign-nudge.ts';
-import { inboundEventRecorder } from '../../activities/opt-in/inbound-event-recorder.ts';
+import { startWorkerWebhooks } from '../../worker/worker-webhooks.ts';
 import { DEFAULT_VIBER_BOT } from '../../connectors/viber/subscriber-book.ts';
 
 /** Runs a worker, and the webhook receiver when a vendor needs one, until SIGINT or SIGTERM (the SDK shuts it down gracefully on both). */
@@ -18,10 +16,11 @@ export async function workerCommand(): Promise<void> {
   const client = await createTemporalClient(temporal);
   const routes = webhookRoutes(settings, process.env.VIBER_BOT || DEFAULT_VIBER_BOT);
   const webhooks = Object.values(routes).some(Boolean)
-    ? await startWebhookServer({
+    ? await startWorkerWebhooks({
         db,
-        ...routes,
-        events: inboundEventRecorder({ db, nudge: campaignNudge({ client, taskQueue: temporal.taskQueue, db }) }),
+        client,
+        taskQueue: temporal.taskQueue,
+        routes,
         port: Number(process.env.WEBHOOK_PORT || 8787),
         host: process.env.WEBHOOK_HOST || '0.0.0.0',
       })

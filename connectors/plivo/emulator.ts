@@ -6,6 +6,7 @@ import { PLIVO_LIST_RATE, PLIVO_PAGE_LIMIT } from './messages-client.ts';
 import type { PlivoMessage } from './messages-client.ts';
 import { parseFilterTime, parseMessageTime } from './plivo-time.ts';
 import { seededRandom } from '../seeded-random.ts';
+import { busiestWindow } from '../busiest-window.ts';
 
 export interface PlivoEmulatorOptions {
   port?: number;
@@ -248,15 +249,7 @@ export async function startPlivoEmulator(options: PlivoEmulatorOptions): Promise
     authId,
     authToken,
     requests: () => log.map((request) => ({ ...request })),
-    maxRequestsInAnyWindow() {
-      let most = 0;
-      let first = 0;
-      for (let last = 0; last < log.length; last++) {
-        while (log[last]!.at - log[first]!.at >= rateLimit.intervalMs) first++;
-        most = Math.max(most, last - first + 1);
-      }
-      return most;
-    },
+    maxRequestsInAnyWindow: () => busiestWindow(log.map((request) => request.at), rateLimit.intervalMs),
     close,
   };
 }

@@ -11,6 +11,7 @@ import { listenOnLoopback } from '../loopback-server.ts';
 import { PLIVO_INVALID_NUMBER, PLIVO_LOOKUP_RATE } from './lookup-client.ts';
 import { PLIVO_SEND_RATE } from './send-client.ts';
 import { signPlivoV2, signPlivoV3 } from './webhook-signature.ts';
+import { busiestWindow } from '../busiest-window.ts';
 
 export interface PlivoMessagingEmulatorOptions {
   port?: number;
@@ -333,15 +334,7 @@ export async function startPlivoMessagingEmulator(options: PlivoMessagingEmulato
     sentMessages: () => sent.map((message) => ({ ...message })),
     lookupRequests: () => lookups,
     lookupsAnswered: () => lookupsAnswered,
-    maxSendsInAnyWindow(windowMs) {
-      let most = 0;
-      let first = 0;
-      for (let last = 0; last < sendArrivals.length; last++) {
-        while (sendArrivals[last]! - sendArrivals[first]! >= windowMs) first++;
-        most = Math.max(most, last - first + 1);
-      }
-      return most;
-    },
+    maxSendsInAnyWindow: (windowMs) => busiestWindow(sendArrivals, windowMs),
     async settled() {
       // A delivery may schedule another (a reply) before it ends, so wait until none is left.
       while (pending.size > 0) await Promise.all(pending);

@@ -8,6 +8,7 @@ import { listenOnLoopback } from '../loopback-server.ts';
 import { VIBER_BROADCAST_RATE, VIBER_BROADCAST_RECEIVERS } from './bot-client.ts';
 import { signViberBody } from './content-signature.ts';
 import { USER_DETAILS_CALLS_PER_USER, USER_DETAILS_WINDOW_MS } from './user-details-allowance.ts';
+import { busiestWindow } from '../busiest-window.ts';
 
 /** A Viber user of the emulated bot, with the phone they share with the share-phone button (null: never shared). */
 export interface ViberUser {
@@ -377,15 +378,7 @@ export async function startViberEmulator(options: ViberEmulatorOptions): Promise
 
     sentMessages: () => sent.map((message) => ({ ...message })),
 
-    maxBroadcastsInAnyWindow(windowMs) {
-      let most = 0;
-      let first = 0;
-      for (let last = 0; last < broadcastArrivals.length; last++) {
-        while (broadcastArrivals[last]! - broadcastArrivals[first]! >= windowMs) first++;
-        most = Math.max(most, last - first + 1);
-      }
-      return most;
-    },
+    maxBroadcastsInAnyWindow: (windowMs) => busiestWindow(broadcastArrivals, windowMs),
 
     settled: () => (pending === 0 ? Promise.resolve() : new Promise((resolve) => waitingForSettled.push(resolve))),
 

@@ -9,6 +9,7 @@ import { listenOnLoopback } from '../loopback-server.ts';
 import type { VonageRecord } from './reports-client.ts';
 import { formatVonageTime, parseVonageTime } from './vonage-time.ts';
 import { seededRandom } from '../seeded-random.ts';
+import { busiestWindow } from '../busiest-window.ts';
 
 export interface VonageEmulatorOptions {
   port?: number;
@@ -136,17 +137,6 @@ function kindOf(path: string): RequestKind {
   if (path === '/v2/reports' || /^\/v2\/reports\/[^/]+$/.test(path)) return 'async';
   if (/^\/v3\/media\/[^/]+$/.test(path)) return 'download';
   return 'other';
-}
-
-/** The most arrivals (sorted times) that fit in any window shorter than a second. */
-function busiestSecond(arrivals: readonly number[]): number {
-  let most = 0;
-  let first = 0;
-  for (let last = 0; last < arrivals.length; last++) {
-    while (arrivals[last]! - arrivals[first]! >= ONE_SECOND_MS) first++;
-    most = Math.max(most, last - first + 1);
-  }
-  return most;
 }
 
 /**
@@ -528,7 +518,7 @@ export async function startVonageEmulator(options: VonageEmulatorOptions): Promi
     apiSecret,
     accountId,
     requests: () => log.map((entry) => ({ ...entry })),
-    maxRequestsPerSecond: (kind) => busiestSecond(arrivals[kind]),
+    maxRequestsPerSecond: (kind) => busiestWindow(arrivals[kind], ONE_SECOND_MS),
     close() {
       closing.abort();
       return loopback.close();

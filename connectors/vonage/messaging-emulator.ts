@@ -11,6 +11,7 @@ import { listenOnLoopback } from '../loopback-server.ts';
 import { gsm7Septets, isGsm7, VONAGE_SMS_RATE } from './sms-client.ts';
 import { VONAGE_INSIGHT_RATE } from './number-insight-client.ts';
 import { signVonageParams, type VonageSignatureMethod } from './webhook-signature.ts';
+import { busiestWindow } from '../busiest-window.ts';
 
 export interface VonageMessagingEmulatorOptions {
   port?: number;
@@ -387,17 +388,6 @@ function overLimit(arrivals: number[], rate: RateLimit, at: number): boolean {
   let inWindow = 0;
   for (let i = arrivals.length - 1; i >= 0 && arrivals[i]! > at - rate.intervalMs; i--) inWindow++;
   return inWindow > rate.requests;
-}
-
-/** The most arrivals (sorted times) that fit in any window shorter than `windowMs`. */
-function busiestWindow(arrivals: readonly number[], windowMs: number): number {
-  let most = 0;
-  let first = 0;
-  for (let last = 0; last < arrivals.length; last++) {
-    while (arrivals[last]! - arrivals[first]! >= windowMs) first++;
-    most = Math.max(most, last - first + 1);
-  }
-  return most;
 }
 
 function messageId(): string {

@@ -9,6 +9,7 @@ import { listenOnLoopback } from '../loopback-server.ts';
 import { seededRandom } from '../seeded-random.ts';
 import { WHATSAPP_THROUGHPUT } from './cloud-client.ts';
 import { signWhatsAppBody } from './webhook-signature.ts';
+import { busiestWindow } from '../busiest-window.ts';
 
 /** An approved template of the emulated business. */
 export interface ApprovedTemplate {
@@ -450,16 +451,7 @@ export async function startWhatsAppCloudEmulator(options: WhatsAppCloudEmulatorO
     },
     sentMessages: () => sent.map((message) => ({ ...message, template: { ...message.template } })),
     refusals: () => refused.map((refusal) => ({ ...refusal })),
-    maxAcceptedInAnyWindow(windowMs) {
-      const times = sent.map((message) => message.at).sort((a, b) => a - b);
-      let most = 0;
-      let first = 0;
-      for (let last = 0; last < times.length; last++) {
-        while (times[last]! - times[first]! >= windowMs) first++;
-        most = Math.max(most, last - first + 1);
-      }
-      return most;
-    },
+    maxAcceptedInAnyWindow: (windowMs) => busiestWindow(sent.map((message) => message.at).sort((a, b) => a - b), windowMs),
     settled,
     async close() {
       closed = true;

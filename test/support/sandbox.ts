@@ -14,10 +14,9 @@ import { createTemporalClient } from '../../temporal/client.ts';
 import type { TemporalSettings } from '../../temporal/connection-settings.ts';
 import { createConnectors } from '../../worker/connector-settings.ts';
 import { createMigrationWorker } from '../../worker/migration-worker.ts';
-import { startWebhookServer, type WebhookServer } from '../../worker/webhook-server.ts';
+import type { WebhookServer } from '../../worker/webhook-server.ts';
 import { webhookRoutes } from '../../worker/webhook-routes.ts';
-import { campaignNudge } from '../../worker/campaign-nudge.ts';
-import { inboundEventRecorder } from '../../activities/opt-in/inbound-event-recorder.ts';
+import { startWorkerWebhooks } from '../../worker/worker-webhooks.ts';
 
 /**
  * Everything a migration test runs against: the suite's Temporal server and PostgreSQL database, fresh
@@ -56,10 +55,11 @@ export async function openSandbox(options: SandboxEmulatorsOptions = {}): Promis
   // Viber subscribers are kept per bot: a bot of its own keeps this sandbox's subscribers apart from other tests'.
   const viberBot = `test-${randomUUID().slice(0, 8)}`;
   const client = await createTemporalClient(temporal);
-  const webhooks = await startWebhookServer({
+  const webhooks = await startWorkerWebhooks({
     db,
-    ...webhookRoutes(emulators.settings, viberBot),
-    events: inboundEventRecorder({ db, nudge: campaignNudge({ client, taskQueue: temporal.taskQueue, db }) }),
+    client,
+    taskQueue: temporal.taskQueue,
+    routes: webhookRoutes(emulators.settings, viberBot),
     port: 0,
     host: '127.0.0.1',
   });
