@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../database/schema.ts';
 import type { ContactsCheckClient } from '../connectors/whatsapp/contacts-check-client.ts';
-import type { HubSpotClient } from '../connectors/hubspot/client.ts';
+import type { CrmClient, CrmName } from '../connectors/crm-contact.ts';
 import type { SourceConnectors } from './extract/source-connectors.ts';
 import type { MessagingConnectors } from './opt-in/messaging-connectors.ts';
 import type { CarrierLookup } from '../connectors/carrier-lookup.ts';
@@ -13,7 +13,8 @@ export interface ActivityDependencies {
   contactsCheck?: ContactsCheckClient;
   /** Carrier lookups the verification may use, by vendor. */
   carrierLookups: { plivo?: CarrierLookup; vonage?: CarrierLookup };
-  hubspot: HubSpotClient;
+  /** The CRMs this worker can write to; a migration names the ones it syncs. */
+  crms: Partial<Record<CrmName, CrmClient>>;
   sources: SourceConnectors;
   messaging: MessagingConnectors;
   clock: () => Date;

@@ -5,7 +5,7 @@ import { normalizeStagedRowsActivity } from './clean/normalize-staged-rows.ts';
 import { mergeContactsActivity } from './clean/merge-contacts.ts';
 import { planBatchesActivity } from './verify/plan-batches.ts';
 import { verifyBatchActivity } from './verify/verify-batch.ts';
-import { syncBatchActivity } from './sync/sync-batch.ts';
+import { syncCrmChangesActivity } from './sync/sync-crm-changes.ts';
 import { planCampaignActivity } from './opt-in/plan-campaign.ts';
 import { sendCampaignStepActivity } from './opt-in/send-campaign-step.ts';
 import { activateConsentingActivity } from './opt-in/activate-consenting.ts';
@@ -23,7 +23,7 @@ export function createActivities(dependencies: ActivityDependencies) {
     mergeContacts: mergeContactsActivity(dependencies),
     planBatches: planBatchesActivity(dependencies),
     verifyBatch: verifyBatchActivity(dependencies),
-    syncBatch: syncBatchActivity(dependencies),
+    syncCrmChanges: syncCrmChangesActivity(dependencies),
     planCampaign: planCampaignActivity(dependencies),
     sendCampaignStep: sendCampaignStepActivity(dependencies),
     activateConsenting: activateConsentingActivity(dependencies),

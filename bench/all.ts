@@ -8,6 +8,7 @@ const benchmarks = [
   ['normalize.bench.ts', '--entries', '100000'],
   ['extraction.bench.ts'],
   ['opt-in.bench.ts'],
+  ['crm-sync.bench.ts', '--contacts', '100000'],
   ['migration.bench.ts', '--rows', '100000'],
   ['clean-at-scale.bench.ts', '--rows', '1000000'],
 ] as const;

@@ -121,7 +121,7 @@ async function contactsOf(db: Kysely<Database>, activities: Activities, migratio
   for (const source of sources) await stageSource(db, migrationId, source);
   await run(activities.normalizeStagedRows, migrationId, {});
   await activities.mergeContacts(migrationId);
-  return (await activities.planBatches(migrationId, 1000)).batches;
+  return (await activities.planBatches(migrationId, 1000, 'bench')).batches;
 }
 
 /** Batches side by side, as the workflow runs them (its default window of 4). */

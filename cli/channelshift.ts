@@ -7,6 +7,8 @@ import { demoCommand } from './commands/demo.ts';
 import { normalizeCommand } from './commands/normalize.ts';
 import { qualityCommand } from './commands/quality.ts';
 import { backupCommand } from './commands/backup.ts';
+import { dlqCommand } from './commands/dlq.ts';
+import { scheduleCommand } from './commands/schedule.ts';
 import { UsageError } from './usage-error.ts';
 
 const usage = `channelshift: move a business's customers from SMS and Viber to WhatsApp, durably, on Temporal.
@@ -21,6 +23,14 @@ const usage = `channelshift: move a business's customers from SMS and Viber to W
                                                 check the archived raw extracts in DIR against their manifests
   channelshift backup restore DIR --migration ID [--source NAME] [--into ID]
                                                 put a migration's archived raw extract back into staging
+  channelshift dlq list [--migration ID] [--crm hubspot|salesforce] [--all] [--json]
+                                                the rows a CRM refused, with its reasons
+  channelshift dlq retry [--migration ID] [--crm NAME] [--id N ...]
+                                                send those contacts again, as they are now, after a fix
+  channelshift schedule --config FILE           create the transition window's schedule of incremental syncs
+  channelshift schedule show|pause|resume|delete ID [--note TEXT]
+  channelshift schedule backfill ID --from ISO --to ISO
+                                                run the syncs a paused or missed stretch of the window would have run
   channelshift worker                           run a worker (settings from the environment, see README.md)
   channelshift demo [--rows N]                  the whole pipeline on generated data, with emulators and a local Temporal`;
 
@@ -31,6 +41,8 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   export: exportCommand,
   normalize: normalizeCommand,
   backup: backupCommand,
+  dlq: dlqCommand,
+  schedule: scheduleCommand,
   worker: workerCommand,
   demo: demoCommand,
 };

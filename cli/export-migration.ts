@@ -18,18 +18,20 @@ export async function exportMigration(db: Kysely<Database>, migrationId: string,
   const rejectedFile = `${contactsFile.replace(/\.csv$/i, '')}.rejected.csv`;
 
   let contacts = 0;
-  await writeCsv(contactsFile, ['e164', 'name', 'country', 'line_type', 'whatsapp', 'wa_id', 'hubspot_id'], async (csv) => {
+  await writeCsv(contactsFile, ['e164', 'name', 'country', 'line_type', 'whatsapp', 'wa_id', 'hubspot_id', 'salesforce_id'], async (csv) => {
     let after = '0';
     for (;;) {
       const page = await db
-        .selectFrom('contacts')
-        .select(['id', 'e164', 'name', 'country', 'line_type', 'reachability', 'wa_id', 'crm_id'])
-        .where('migration_id', '=', migrationId)
-        .where('id', '>', after)
-        .orderBy('id')
+        .selectFrom('contacts as c')
+        .leftJoin('crm_sync_state as hubspot', (join) => join.onRef('hubspot.contact_id', '=', 'c.id').on('hubspot.crm', '=', 'hubspot'))
+        .leftJoin('crm_sync_state as salesforce', (join) => join.onRef('salesforce.contact_id', '=', 'c.id').on('salesforce.crm', '=', 'salesforce'))
+        .select(['c.id', 'c.e164', 'c.name', 'c.country', 'c.line_type', 'c.reachability', 'c.wa_id', 'hubspot.record_id as hubspot_id', 'salesforce.record_id as salesforce_id'])
+        .where('c.migration_id', '=', migrationId)
+        .where('c.id', '>', after)
+        .orderBy('c.id')
         .limit(PAGE)
         .execute();
-      for (const c of page) await write(csv, [c.e164, c.name, c.country, c.line_type, c.reachability, c.wa_id, c.crm_id]);
+      for (const c of page) await write(csv, [c.e164, c.name, c.country, c.line_type, c.reachability, c.wa_id, c.hubspot_id, c.salesforce_id]);
       contacts += page.length;
       if (page.length < PAGE) return;
       after = String(page.at(-1)!.id);

@@ -7,12 +7,20 @@ import { migrationInputProblems, type MigrationInput, type Source } from '../wor
  * folder, and made absolute so the worker finds the same files.
  */
 export async function readMigrationConfig(file: string): Promise<MigrationInput> {
-  let parsed: unknown;
+  return migrationConfigIn(file, await readConfigFile(file));
+}
+
+/** A config file's JSON, or an error naming the file and what is wrong with it. */
+export async function readConfigFile(file: string): Promise<unknown> {
   try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
+    return JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
     throw new Error(`${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not valid JSON (${(error as Error).message})`}`);
   }
+}
+
+/** The migration input found in `file`, checked and with its paths resolved. */
+export function migrationConfigIn(file: string, parsed: unknown): MigrationInput {
   const problems = migrationInputProblems(parsed);
   if (problems.length > 0) throw new Error(`${file}:\n  ${problems.join('\n  ')}`);
   const input = parsed as MigrationInput;

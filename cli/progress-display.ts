@@ -10,7 +10,7 @@ export function progressDisplay(stream: NodeJS.WriteStream = process.stderr): Pr
   return stream.isTTY ? barDisplay(stream) : lineDisplay(stream);
 }
 
-function describe(p: MigrationProgress): { label: string; done: number; total: number } {
+function describe(p: MigrationProgress): { label: string; done: number; total: number; unit?: string } {
   switch (p.stage) {
     case 'extract':
       return { label: 'extract', done: 0, total: 0 };
@@ -20,8 +20,10 @@ function describe(p: MigrationProgress): { label: string; done: number; total: n
       return { label: 'verify', done: p.verifiedBatches, total: p.batches };
     case 'opt-in':
       return { label: 'opt-in campaign (replies awaited)', done: 0, total: 0 };
-    case 'sync':
-      return { label: 'sync to CRM', done: p.syncedBatches, total: p.batches };
+    case 'sync': {
+      const done = p.synced + p.syncUnchanged + p.syncFailed;
+      return { label: 'sync to CRM', done, total: done + Object.values(p.syncDue).reduce((a, b) => a + b, 0), unit: 'contacts' };
+    }
     case 'done':
       return { label: 'done', done: p.batches, total: p.batches };
   }
@@ -31,11 +33,11 @@ function barDisplay(stream: NodeJS.WriteStream): ProgressDisplay {
   const width = 30;
   return {
     show(progress) {
-      const { label, done, total } = describe(progress);
+      const { label, done, total, unit = 'batches' } = describe(progress);
       const share = total === 0 ? 0 : done / total;
       const filled = Math.round(share * width);
       const bar = total === 0 ? ' '.repeat(width) : '█'.repeat(filled) + '░'.repeat(width - filled);
-      stream.write(`\r\x1b[2K${label.padEnd(32)} ${bar} ${total === 0 ? '' : `${done}/${total} batches`}`);
+      stream.write(`\r\x1b[2K${label.padEnd(32)} ${bar} ${total === 0 ? '' : `${done}/${total} ${unit}`}`);
     },
     finish() {
       stream.write('\n');
@@ -47,12 +49,12 @@ function lineDisplay(stream: NodeJS.WriteStream): ProgressDisplay {
   let last = '';
   return {
     show(progress) {
-      const { label, done, total } = describe(progress);
+      const { label, done, total, unit = 'batches' } = describe(progress);
       const tenth = total === 0 ? 0 : Math.floor((done * 10) / total);
       const key = `${label}:${tenth}`;
       if (key === last) return;
       last = key;
-      stream.write(total === 0 ? `${label}\n` : `${label}: ${done}/${total} batches\n`);
+      stream.write(total === 0 ? `${label}\n` : `${label}: ${done}/${total} ${unit}\n`);
     },
     finish() {},
   };

@@ -22,6 +22,6 @@ export function summaryText(s: MigrationSummary): string {
           `  activated   ${s.optIn.welcomes} welcomed: ${s.optIn.active} active on WhatsApp, ${s.optIn.notOnWhatsApp} not on WhatsApp, ${s.optIn.activationFailed} failed, ${s.optIn.activationUnknown} no status`,
         ]
       : []),
-    `  synced      ${s.synced} contacts to HubSpot, ${s.syncFailed} refused (dead letters) (${seconds('sync')} s)`,
+    `  synced      ${s.synced} contact writes to the CRMs, ${s.syncUnchanged} already current, ${s.syncFailed} refused (see channelshift dlq list) (${seconds('sync')} s)`,
   ].join('\n');
 }

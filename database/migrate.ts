@@ -3,12 +3,14 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely/migrati
 import * as migrationPipeline from './migrations/0001-migration-pipeline.ts';
 import * as sources from './migrations/0002-sources.ts';
 import * as optIn from './migrations/0003-opt-in.ts';
+import * as crmSync from './migrations/0004-crm-sync.ts';
 
 /** Migrations are listed here rather than read from a folder, so they also work from a bundle or a container. */
 const migrations: Record<string, Migration> = {
   '0001-migration-pipeline': migrationPipeline,
   '0002-sources': sources,
   '0003-opt-in': optIn,
+  '0004-crm-sync': crmSync,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

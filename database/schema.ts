@@ -62,8 +62,11 @@ export interface ContactTable {
   /** What the welcome template's delivery proved; null until one was sent. */
   whatsapp_state: WhatsAppState | null;
   whatsapp_settled_at: Date | null;
-  crm_id: string | null;
-  synced_at: Date | null;
+  /**
+   * Moves on with every change a CRM shows (a trigger sets it); with the consent state's own version, the greater
+   * of the two is the contact's version, and a CRM that has received less is due a write.
+   */
+  crm_version: ColumnType<string, never, never>;
 }
 
 export type Reachability = 'likely' | 'unlikely' | 'unknown';
@@ -99,7 +102,8 @@ export interface ContactBatchTable {
   batch_no: number;
   contact_count: number;
   verified_at: Date | null;
-  synced_at: Date | null;
+  /** The run (its first run id) that planned the batch: an incremental run verifies only the batches it planned. */
+  pass_id: string | null;
 }
 
 /** A row a vendor refused, with the vendor's reason, kept for a later retry. */
@@ -111,6 +115,38 @@ export interface DeadLetterTable {
   vendor: string;
   reason: string;
   created_at: Generated<Date>;
+  /** When `channelshift dlq retry` last sent the row again. */
+  retried_at: Date | null;
+  /** When a later write of the contact succeeded; open dead letters have none. */
+  resolved_at: Date | null;
+}
+
+/** What one activity of the CRM sync wrote, over all its attempts. */
+export interface CrmSyncSliceTable {
+  /** `workflow id/run id/activity id`: the same in every attempt. */
+  slice: string;
+  written: ColumnType<number, number | undefined, number>;
+  unchanged: ColumnType<number, number | undefined, number>;
+  failed: ColumnType<number, number | undefined, number>;
+  started_at: ColumnType<Date, Date | undefined, never>;
+}
+
+/**
+ * What one CRM last received of a contact, and the lease of the writer sending it now: writes of one contact
+ * never overlap, so the later write always carries the later state.
+ */
+export interface CrmSyncStateTable {
+  crm: string;
+  /** The CRM account (`CrmClient.account`): another portal or org has its own state. */
+  account: string;
+  contact_id: ColumnType<string, string | number, never>;
+  record_id: string | null;
+  synced_version: ColumnType<string, string | number | undefined, string | number>;
+  /** The fields sent, hashed: a change the CRM would not see is not written again. */
+  synced_fingerprint: string | null;
+  synced_at: Date | null;
+  lease_token: string | null;
+  lease_until: Date | null;
 }
 
 /**
@@ -283,6 +319,8 @@ export interface ConsentStateTable {
   decision: ConsentDecision;
   event_at: Date;
   ledger_id: ColumnType<string, string | number, string | number>;
+  /** Moves on with each new decision (a trigger sets it): the number's contacts are due in every CRM. */
+  crm_version: ColumnType<string, never, never>;
 }
 
 /** WhatsApp status webhooks, once per message and status. */
@@ -302,6 +340,8 @@ export interface Database {
   merge_conflicts: MergeConflictTable;
   contact_batches: ContactBatchTable;
   dead_letters: DeadLetterTable;
+  crm_sync_state: CrmSyncStateTable;
+  crm_sync_slices: CrmSyncSliceTable;
   extract_checkpoints: ExtractCheckpointTable;
   quarantined_rows: QuarantinedRowTable;
   viber_subscribers: ViberSubscriberTable;

@@ -1,6 +1,7 @@
 import { startContactsCheckEmulator, type ContactsCheckEmulator, type ContactsCheckEmulatorOptions } from '../connectors/whatsapp/contacts-check-emulator.ts';
 import { PRO_BURST_LIMIT } from '../connectors/hubspot/burst-limit.ts';
-import { startHubSpotEmulator, type HubSpotEmulator } from '../connectors/hubspot/emulator.ts';
+import { startHubSpotEmulator, type HubSpotEmulator, type HubSpotEmulatorOptions } from '../connectors/hubspot/emulator.ts';
+import { startSalesforceEmulator, type SalesforceEmulator, type SalesforceEmulatorOptions } from '../connectors/salesforce/emulator.ts';
 import { startVonageEmulator, type VonageEmulator } from '../connectors/vonage/emulator.ts';
 import { startVonageMessagingEmulator, type VonageMessagingEmulator } from '../connectors/vonage/messaging-emulator.ts';
 import { VONAGE_SMS_RATE } from '../connectors/vonage/sms-client.ts';
@@ -28,6 +29,10 @@ export interface VendorFaults {
 }
 
 export interface SandboxEmulatorsOptions {
+  /** How the HubSpot portal behaves beyond its published burst limit: its validation, its gateway errors. */
+  hubspot?: Omit<HubSpotEmulatorOptions, 'burstLimit'>;
+  /** How the Salesforce org behaves: its validation rule, allocation, Bulk job speed. */
+  salesforce?: SalesforceEmulatorOptions;
   /** What the source vendors hold: their message histories and the Viber bot's subscribers. */
   histories?: Omit<SourceHistories, 'truth'>;
   /** The legacy contacts check's answers. */
@@ -52,6 +57,7 @@ export interface SandboxEmulatorsOptions {
 export interface SandboxEmulators {
   contactsCheck: ContactsCheckEmulator;
   hubspot: HubSpotEmulator;
+  salesforce: SalesforceEmulator;
   vonage: VonageEmulator;
   vonageMessaging: VonageMessagingEmulator;
   plivo: PlivoEmulator;
@@ -83,9 +89,10 @@ export async function startSandboxEmulators(options: SandboxEmulatorsOptions = {
   const messagingLimit = options.whatsAppMessagingLimit ?? DEFAULT_WHATSAPP_MESSAGING_LIMIT;
   const customers = options.customers ?? emulatedCustomers(new Map());
   const templates = Object.values(campaignDefaults.welcomeTemplate.languages).map((language) => ({ name: campaignDefaults.welcomeTemplate.name, language }));
-  const [contactsCheck, hubspot, vonage, vonageMessaging, plivo, plivoMessaging, viber, whatsApp] = await Promise.all([
+  const [contactsCheck, hubspot, salesforce, vonage, vonageMessaging, plivo, plivoMessaging, viber, whatsApp] = await Promise.all([
     startContactsCheckEmulator(options.contactsCheck),
-    startHubSpotEmulator({ burstLimit: PRO_BURST_LIMIT }),
+    startHubSpotEmulator({ ...options.hubspot, burstLimit: PRO_BURST_LIMIT }),
+    startSalesforceEmulator(options.salesforce),
     startVonageEmulator({ apiKey: VONAGE_ACCOUNT, records: options.histories?.vonage ?? [], faults: options.faults }),
     startVonageMessagingEmulator({ apiKey: VONAGE_ACCOUNT, customers, smsRate, lineTypes: options.lineTypes }),
     startPlivoEmulator({ ...PLIVO_ACCOUNT, messages: options.histories?.plivo ?? [], rateLimit: plivoRate, faults: options.faults }),
@@ -95,7 +102,14 @@ export async function startSandboxEmulators(options: SandboxEmulatorsOptions = {
   ]);
   const settings: ConnectorSettings = {
     whatsAppContacts: { baseUrl: contactsCheck.url, token: contactsCheck.token },
-    hubspot: { baseUrl: hubspot.url, token: hubspot.token, burstLimit: PRO_BURST_LIMIT },
+    hubspot: { baseUrl: hubspot.url, auth: { kind: 'private-app', token: hubspot.token }, burstLimit: PRO_BURST_LIMIT },
+    salesforce: {
+      loginUrl: salesforce.loginUrl,
+      auth: { kind: 'client-credentials', clientId: salesforce.clientId, clientSecret: salesforce.clientSecret },
+      pollIntervalMs: 250,
+      // The sandbox org's allocation comes back when a test says so: look again within seconds, not the hour a real org needs.
+      allowanceRecheckMs: 2_000,
+    },
     // Short timeouts: an emulator told to hang should cost a retry, not half a minute.
     vonage: {
       baseUrl: vonage.url,
@@ -136,6 +150,9 @@ export async function startSandboxEmulators(options: SandboxEmulatorsOptions = {
     HUBSPOT_BASE_URL: hubspot.url,
     HUBSPOT_TOKEN: hubspot.token,
     HUBSPOT_BURST_LIMIT: String(PRO_BURST_LIMIT.requests),
+    SALESFORCE_LOGIN_URL: salesforce.loginUrl,
+    SALESFORCE_CLIENT_ID: salesforce.clientId,
+    SALESFORCE_CLIENT_SECRET: salesforce.clientSecret,
     VONAGE_BASE_URL: vonage.url,
     VONAGE_API_KEY: vonage.apiKey,
     VONAGE_API_SECRET: vonage.apiSecret,
@@ -163,10 +180,11 @@ export async function startSandboxEmulators(options: SandboxEmulatorsOptions = {
     WHATSAPP_APP_SECRET: whatsApp.appSecret,
     WHATSAPP_VERIFY_TOKEN: WHATSAPP_VERIFY_TOKEN,
   };
-  const all = [contactsCheck, hubspot, vonage, vonageMessaging, plivo, plivoMessaging, viber, whatsApp];
+  const all = [contactsCheck, hubspot, salesforce, vonage, vonageMessaging, plivo, plivoMessaging, viber, whatsApp];
   return {
     contactsCheck,
     hubspot,
+    salesforce,
     vonage,
     vonageMessaging,
     plivo,

@@ -10,7 +10,7 @@ import { findOrInstallTemporalCli } from '../temporal/cli-install.ts';
 import { temporalSettings, type TemporalSettings } from '../temporal/connection-settings.ts';
 import { startDevServer, type DevServer } from '../temporal/dev-server.ts';
 import { devServerOptionsFromEnv } from '../temporal/dev-server-env.ts';
-import { createConnectors } from '../worker/connector-settings.ts';
+import { configuredCrms, createConnectors } from '../worker/connector-settings.ts';
 import { createMigrationWorker } from '../worker/migration-worker.ts';
 import type { WebhookServer } from '../worker/webhook-server.ts';
 import { webhookRoutes } from '../worker/webhook-routes.ts';
@@ -48,13 +48,14 @@ export async function startSandboxStack(log: (line: string) => void, emulatorOpt
     client,
     taskQueue: temporal.taskQueue,
     routes: webhookRoutes(emulators.settings, viberBot),
+    crms: configuredCrms(emulators.settings),
     port: 0,
     host: '127.0.0.1',
   });
   emulators.connectWebhooks(webhooks.url);
-  const { whatsApp, contactsCheck, hubspot, vonage, vonageMessaging, plivo, plivoMessaging, viber } = emulators;
+  const { whatsApp, contactsCheck, hubspot, salesforce, vonage, vonageMessaging, plivo, plivoMessaging, viber } = emulators;
   log(
-    `Database: ${describeLocation(location)}. Emulators: WhatsApp ${whatsApp.url} (contacts check ${contactsCheck.url}), HubSpot ${hubspot.url}, ` +
+    `Database: ${describeLocation(location)}. Emulators: WhatsApp ${whatsApp.url} (contacts check ${contactsCheck.url}), HubSpot ${hubspot.url}, Salesforce ${salesforce.loginUrl} (instance ${salesforce.instanceUrl}), ` +
       `Vonage ${vonage.url} (messaging ${vonageMessaging.url}), Plivo ${plivo.url} (messaging ${plivoMessaging.url}), Viber ${viber.url}. Webhooks: ${webhooks.url}.`,
   );
 

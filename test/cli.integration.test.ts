@@ -56,7 +56,7 @@ describe('channelshift command line', () => {
     expect(migrate.stderr).toMatch(/^extract$/m);
     expect(migrate.stderr).toMatch(/^done: (\d+)\/\1 batches$/m);
     expect(migrate.stdout).toMatch(new RegExp(`^Migration ${input.migrationId}: done$`, 'm'));
-    expect(migrate.stdout).toMatch(/^ {2}synced +\d+ contacts to HubSpot, 0 refused/m);
+    expect(migrate.stdout).toMatch(/^ {2}synced +\d+ contact writes to the CRMs, 0 already current, 0 refused/m);
   });
 
   it('names every wrong field of a config file and starts nothing', async () => {

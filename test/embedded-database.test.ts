@@ -35,6 +35,6 @@ describe('embedded database (PGlite) when DATABASE_URL is not set', () => {
     expect(await activity.run(normalizeStagedRowsActivity({ db }), 'embedded', {})).toEqual({ valid: truth.validRows, rejected: truth.rejectedRows });
     const merged = await activity.run(mergeContactsActivity({ db }), 'embedded');
     expect(merged).toMatchObject({ contacts: truth.distinctNumbers, duplicatesMerged: truth.validRows - truth.distinctNumbers });
-    expect(await activity.run(planBatchesActivity({ db }), 'embedded', 1000)).toEqual({ batches: Math.ceil(truth.distinctNumbers / 1000) });
+    expect(await activity.run(planBatchesActivity({ db }), 'embedded', 1000, 'pass-1')).toEqual({ firstBatch: 0, batches: Math.ceil(truth.distinctNumbers / 1000) });
   });
 });

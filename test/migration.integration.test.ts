@@ -82,7 +82,8 @@ describe('migration workflow on the Temporal dev server and PostgreSQL', () => {
 
     const second = await (await startOrAttach(sandbox.client, sandbox.temporal.taskQueue, input)).result();
 
-    expect({ ...second, stageMillis: {} }).toEqual({ ...first, stageMillis: {} });
+    // The second run counts its own work: the same contacts, none verified or written again.
+    expect(second).toMatchObject({ contacts: first.contacts, batches: first.batches, verifiedBatches: first.batches, verified: 0, synced: 0, syncFailed: 0 });
     expect(sandbox.contactsCheck.checksPerNumber()).toEqual(checksBefore);
     expect(sandbox.hubspot.writesPerRecord()).toEqual(writesBefore);
   });

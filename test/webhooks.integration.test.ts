@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signVonageParams } from '../connectors/vonage/webhook-signature.ts';
 import { signPlivoV3 } from '../connectors/plivo/webhook-signature.ts';
 import { signWhatsAppBody } from '../connectors/whatsapp/webhook-signature.ts';
 import { signViberBody } from '../connectors/viber/content-signature.ts';
 import { webhookPaths } from '../worker/webhook-server.ts';
 import { openSandbox, type Sandbox } from './support/sandbox.ts';
+import { signedVonageReply } from './support/vonage-reply.ts';
 
 /** What the receiver keeps of a sender: every table a webhook can write to. */
 async function traceOf(sandbox: Sandbox, sender: string, wamid: string) {
@@ -27,20 +27,7 @@ describe('the webhook receiver', () => {
   const post = (path: string, body: string | URLSearchParams, headers: Record<string, string> = {}) =>
     fetch(sandbox.webhooks.url + path, { method: 'POST', body, headers });
 
-  function vonageReply(msisdn: string, text: string, secret: string) {
-    const params: Record<string, string> = {
-      msisdn,
-      to: '447700900123',
-      messageId: randomUUID(),
-      text,
-      type: 'text',
-      keyword: text.split(' ')[0]!.toUpperCase(),
-      'message-timestamp': new Date().toISOString().slice(0, 19).replace('T', ' '),
-      timestamp: String(Math.floor(Date.now() / 1000)),
-      nonce: randomUUID(),
-    };
-    return new URLSearchParams({ ...params, sig: signVonageParams(params, secret, sandbox.emulators.vonageMessaging.signatureMethod) });
-  }
+  const vonageReply = (msisdn: string, text: string, secret: string) => signedVonageReply(msisdn, text, secret, sandbox.emulators.vonageMessaging.signatureMethod);
 
   it('refuses a reply with a wrong or missing signature, from any vendor, and keeps no trace of it', async () => {
     const msisdn = '971501234567';

@@ -4,6 +4,7 @@ import type { Database } from '../database/schema.ts';
 import type { CampaignNudge } from '../activities/opt-in/inbound-event-recorder.ts';
 import { consentReceivedSignal, optInCampaignWorkflow } from '../workflows/opt-in-campaign.ts';
 import { campaignWorkflowId, type CampaignConfig } from '../workflows/opt-in-campaign-input.ts';
+import { coalesced } from './coalesced-nudge.ts';
 
 /**
  * Signals the campaign that a decided reply arrived, starting its workflow again from the stored config when it
@@ -22,27 +23,4 @@ export function campaignNudge({ client, taskQueue, db }: { client: Client; taskQ
       signalArgs: [],
     });
   });
-}
-
-/**
- * Thousands of replies a second need not be thousands of signals: each caller waits for a nudge that starts after
- * its own reply was stored, and callers arriving while one is under way share the next one.
- */
-function coalesced(nudge: CampaignNudge): CampaignNudge {
-  const campaigns = new Map<string, { inFlight?: Promise<void>; next?: Promise<void> }>();
-  return (campaignId) => {
-    const state = campaigns.get(campaignId) ?? {};
-    campaigns.set(campaignId, state);
-    state.next ??= (state.inFlight ?? Promise.resolve())
-      .catch(() => {})
-      .then(() => {
-        state.next = undefined;
-        const nudging = nudge(campaignId);
-        state.inFlight = nudging;
-        return nudging.finally(() => {
-          if (state.inFlight === nudging) state.inFlight = undefined;
-        });
-      });
-    return state.next;
-  };
 }

@@ -1,5 +1,8 @@
 import { createContactsCheckClient, type ContactsCheckClient } from '../connectors/whatsapp/contacts-check-client.ts';
-import { createHubSpotClient, type HubSpotClient } from '../connectors/hubspot/client.ts';
+import { createHubSpotClient, type HubSpotAuth } from '../connectors/hubspot/client.ts';
+import { CRM_NAMES, type CrmClient, type CrmName } from '../connectors/crm-contact.ts';
+import { createSalesforceClient, type SalesforceClientOptions } from '../connectors/salesforce/client.ts';
+import { readFileSync } from 'node:fs';
 import { BURST_WINDOW_MS, PRO_BURST_LIMIT, type BurstLimit } from '../connectors/hubspot/burst-limit.ts';
 import { createVonageReportsClient, type VonageReportsSettings } from '../connectors/vonage/reports-client.ts';
 import { createVonageSmsClient, VONAGE_SMS_RATE } from '../connectors/vonage/sms-client.ts';
@@ -21,7 +24,9 @@ export const DEFAULT_WHATSAPP_MESSAGING_LIMIT = 250;
 export interface ConnectorSettings {
   /** The legacy contacts check, only for a provider that still offers one. */
   whatsAppContacts?: { baseUrl: string; token: string };
-  hubspot: { baseUrl: string; token: string; burstLimit: BurstLimit };
+  /** CRMs are optional too: a migration names the ones it syncs, and each must be set here. */
+  hubspot?: { baseUrl: string; auth: HubSpotAuth; burstLimit: BurstLimit; dailyLimitTimeZone?: string };
+  salesforce?: SalesforceClientOptions;
   /** Vendors are optional: a worker reads, asks and sends only through those it has credentials for. */
   vonage?: VonageReportsSettings & { smsBaseUrl: string; insightBaseUrl: string; smsRate: RateLimit; smsFrom?: string; signature?: { secret: string; method: VonageSignatureMethod } };
   plivo?: PlivoSettings & { listRate: RateLimit; sendBaseUrl: string; lookupBaseUrl: string; sendRate: RateLimit; smsFrom?: string };
@@ -37,16 +42,26 @@ const pairs = [
   ['PLIVO_AUTH_ID', 'PLIVO_AUTH_TOKEN'],
   ['WHATSAPP_PHONE_NUMBER_ID', 'WHATSAPP_ACCESS_TOKEN'],
   ['WHATSAPP_APP_SECRET', 'WHATSAPP_VERIFY_TOKEN'],
+  ['SALESFORCE_CLIENT_ID', 'SALESFORCE_CLIENT_SECRET'],
+] as const;
+
+const triples = [
+  ['HUBSPOT_CLIENT_ID', 'HUBSPOT_CLIENT_SECRET', 'HUBSPOT_REFRESH_TOKEN'],
+  ['SALESFORCE_CONSUMER_KEY', 'SALESFORCE_USERNAME', 'SALESFORCE_PRIVATE_KEY_FILE'],
 ] as const;
 
 const signatureMethods: readonly VonageSignatureMethod[] = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'];
 
 /** Vendor endpoints and credentials from the environment; every missing or half-given one is named in a single error. */
 export function connectorSettings(env: NodeJS.ProcessEnv = process.env): ConnectorSettings {
-  const problems = ['HUBSPOT_TOKEN'].filter((name) => !env[name]).map((name) => `${name} is missing`);
+  const problems: string[] = [];
   for (const pair of pairs) {
     const given = pair.filter((name) => env[name]);
     if (given.length === 1) problems.push(`${pair.find((name) => !env[name])} is missing (${given[0]} is set)`);
+  }
+  for (const triple of triples) {
+    const given = triple.filter((name) => env[name]);
+    if (given.length > 0 && given.length < triple.length) problems.push(`${triple.filter((name) => !env[name]).join(' and ')} missing (${given.join(', ')} set)`);
   }
   const signatureMethod = (env.VONAGE_SIGNATURE_METHOD || 'sha256') as VonageSignatureMethod;
   if (!signatureMethods.includes(signatureMethod)) problems.push(`VONAGE_SIGNATURE_METHOD must be one of ${signatureMethods.join(', ')}, not "${signatureMethod}"`);
@@ -60,11 +75,13 @@ export function connectorSettings(env: NodeJS.ProcessEnv = process.env): Connect
   if (problems.length > 0) throw new Error(`worker settings: ${problems.join('; ')} (see README.md, "Configuration")`);
   return {
     whatsAppContacts: env.WHATSAPP_CONTACTS_URL ? { baseUrl: env.WHATSAPP_CONTACTS_URL, token: env.WHATSAPP_CONTACTS_TOKEN! } : undefined,
-    hubspot: {
+    hubspot: hubspotAuth(env) && {
       baseUrl: env.HUBSPOT_BASE_URL || 'https://api.hubapi.com',
-      token: env.HUBSPOT_TOKEN!,
+      auth: hubspotAuth(env)!,
       burstLimit: { requests: burst, intervalMs: BURST_WINDOW_MS },
+      dailyLimitTimeZone: env.HUBSPOT_TIME_ZONE || undefined,
     },
+    salesforce: salesforceSettings(env, problems),
     vonage: env.VONAGE_API_KEY
       ? {
           baseUrl: env.VONAGE_BASE_URL || 'https://api.nexmo.com',
@@ -105,6 +122,32 @@ export function connectorSettings(env: NodeJS.ProcessEnv = process.env): Connect
   };
 }
 
+/** OAuth client credentials, or a JWT bearer signed with the connected app's key (read from a file). */
+function salesforceSettings(env: NodeJS.ProcessEnv, problems: string[]): SalesforceClientOptions | undefined {
+  const loginUrl = env.SALESFORCE_LOGIN_URL || 'https://login.salesforce.com';
+  const common = { loginUrl, apiVersion: env.SALESFORCE_API_VERSION || undefined, externalIdField: env.SALESFORCE_EXTERNAL_ID_FIELD || undefined };
+  if (env.SALESFORCE_CLIENT_ID) {
+    return { ...common, auth: { kind: 'client-credentials', clientId: env.SALESFORCE_CLIENT_ID, clientSecret: env.SALESFORCE_CLIENT_SECRET! } };
+  }
+  if (!env.SALESFORCE_CONSUMER_KEY || !env.SALESFORCE_PRIVATE_KEY_FILE) return undefined;
+  let privateKey = '';
+  try {
+    privateKey = readFileSync(env.SALESFORCE_PRIVATE_KEY_FILE, 'utf8');
+  } catch {
+    problems.push(`SALESFORCE_PRIVATE_KEY_FILE: cannot read ${env.SALESFORCE_PRIVATE_KEY_FILE}`);
+  }
+  return { ...common, auth: { kind: 'jwt-bearer', consumerKey: env.SALESFORCE_CONSUMER_KEY, username: env.SALESFORCE_USERNAME!, privateKey } };
+}
+
+/** A private app's token, or an OAuth app's refresh token (the access token is refreshed ahead of its expiry). */
+function hubspotAuth(env: NodeJS.ProcessEnv): HubSpotAuth | undefined {
+  if (env.HUBSPOT_TOKEN) return { kind: 'private-app', token: env.HUBSPOT_TOKEN };
+  if (env.HUBSPOT_REFRESH_TOKEN) {
+    return { kind: 'oauth', clientId: env.HUBSPOT_CLIENT_ID!, clientSecret: env.HUBSPOT_CLIENT_SECRET!, refreshToken: env.HUBSPOT_REFRESH_TOKEN };
+  }
+  return undefined;
+}
+
 function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, problems: string[]): number {
   const value = Number(env[name] || fallback);
   if (!Number.isInteger(value) || value < 1) problems.push(`${name} must be a whole number above 0, not "${env[name]}"`);
@@ -126,9 +169,14 @@ function perSecond(requests: number): RateLimit {
 export interface Connectors {
   contactsCheck?: ContactsCheckClient;
   carrierLookups: { plivo?: CarrierLookup; vonage?: CarrierLookup };
-  hubspot: HubSpotClient;
+  crms: Partial<Record<CrmName, CrmClient>>;
   sources: SourceConnectors;
   messaging: MessagingConnectors;
+}
+
+/** The CRMs these settings can write to. */
+export function configuredCrms(settings: ConnectorSettings): CrmName[] {
+  return CRM_NAMES.filter((crm) => settings[crm] !== undefined);
 }
 
 export function createConnectors(settings: ConnectorSettings): Connectors {
@@ -140,7 +188,10 @@ export function createConnectors(settings: ConnectorSettings): Connectors {
       plivo: plivo && createPlivoLookupClient({ ...plivo, baseUrl: plivo.lookupBaseUrl }),
       vonage: vonage && createVonageNumberInsightClient({ ...vonage, baseUrl: vonage.insightBaseUrl }),
     },
-    hubspot: createHubSpotClient(settings.hubspot),
+    crms: {
+      hubspot: settings.hubspot && createHubSpotClient(settings.hubspot),
+      salesforce: settings.salesforce && createSalesforceClient(settings.salesforce),
+    },
     sources: {
       vonage: vonage && createVonageReportsClient(vonage),
       plivo: plivo && { client: createPlivoMessagesClient(plivo), listRate: plivo.listRate },

@@ -3,6 +3,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../database/schema.ts';
 import { inboundEventRecorder } from '../activities/opt-in/inbound-event-recorder.ts';
 import { campaignNudge } from './campaign-nudge.ts';
+import { crmNudge } from './crm-nudge.ts';
+import type { CrmName } from '../connectors/crm-contact.ts';
 import { startWebhookServer, type WebhookRoutes, type WebhookServer } from './webhook-server.ts';
 
 export interface WorkerWebhooksOptions {
@@ -11,11 +13,17 @@ export interface WorkerWebhooksOptions {
   client: Client;
   taskQueue: string;
   routes: WebhookRoutes;
+  /** The CRMs the worker writes to: a consent or WhatsApp state change reaches them at once. */
+  crms: CrmName[];
   port: number;
   host: string;
 }
 
-/** The webhook receiver as a worker serves it: events recorded in the database, and their campaigns woken through Temporal. */
-export function startWorkerWebhooks({ db, client, taskQueue, routes, port, host }: WorkerWebhooksOptions): Promise<WebhookServer> {
-  return startWebhookServer({ db, ...routes, events: inboundEventRecorder({ db, nudge: campaignNudge({ client, taskQueue, db }) }), port, host });
+/**
+ * The webhook receiver as a worker serves it: events recorded in the database, and their campaigns and the CRM live
+ * sync woken through Temporal.
+ */
+export function startWorkerWebhooks({ db, client, taskQueue, routes, crms, port, host }: WorkerWebhooksOptions): Promise<WebhookServer> {
+  const events = inboundEventRecorder({ db, nudge: campaignNudge({ client, taskQueue, db }), crmChanged: crmNudge({ client, taskQueue, crms }) });
+  return startWebhookServer({ db, ...routes, events, port, host });
 }

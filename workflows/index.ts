@@ -2,3 +2,6 @@
 export { migrationWorkflow } from './migration.ts';
 export { extractSourceWorkflow } from './extract-source.ts';
 export { optInCampaignWorkflow } from './opt-in-campaign.ts';
+export { crmSyncWorkflow } from './crm-sync.ts';
+export { crmLiveSyncWorkflow } from './crm-live-sync.ts';
+export { transitionSyncWorkflow } from './transition-sync.ts';

@@ -1,4 +1,5 @@
 import { campaignConfigProblems, type CampaignConfig } from './opt-in-campaign-input.ts';
+import { CRM_NAMES, type CrmName } from '../connectors/crm-contact.ts';
 
 /**
  * The one JSON input of `migrationWorkflow`, as typed in the Temporal UI's form, a config file, or a client.
@@ -24,6 +25,8 @@ export interface MigrationInput {
   verify?: VerifyConfig;
   /** The opt-in campaign that follows verification; without it the migration goes from verify to sync. */
   optIn?: CampaignConfig;
+  /** The CRMs the contacts are kept in step with, each upserted by E.164. Default `["hubspot"]`. */
+  crms?: CrmName[];
 }
 
 /** Verification strategies, combined: each adds evidence to the line type's. */
@@ -114,7 +117,7 @@ export const fileEncodings: readonly FileEncoding[] = ['utf-8', 'utf-16le', 'utf
 
 export const MAX_BATCH_SIZE = 1000;
 
-export const migrationDefaults = { batchSize: MAX_BATCH_SIZE, concurrency: 4 } as const;
+export const migrationDefaults = { batchSize: MAX_BATCH_SIZE, concurrency: 4, crms: ['hubspot'] } as const;
 
 const MIGRATION_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const SOURCE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
@@ -145,6 +148,8 @@ export function migrationInputProblems(value: unknown): string[] {
   checkWholeNumber(value.concurrency, 'concurrency', 1, 32, problems);
   if (value.verify !== undefined) verifyProblems(value.verify, problems);
   if (value.optIn !== undefined) problems.push(...campaignConfigProblems(value.optIn, 'optIn'));
+  const crmsValid = Array.isArray(value.crms) && value.crms.every((crm) => CRM_NAMES.includes(crm as CrmName)) && new Set(value.crms).size === value.crms.length;
+  if (value.crms !== undefined && !crmsValid) problems.push(`crms: a list of distinct CRMs among ${CRM_NAMES.map((c) => `"${c}"`).join(', ')}`);
   return problems;
 }
 

@@ -1,5 +1,6 @@
 import { defineQuery } from '@temporalio/workflow';
 import type { CampaignCounts } from '../activities/opt-in/campaign-counts.ts';
+import type { CrmName } from '../connectors/crm-contact.ts';
 
 export type MigrationStage = 'extract' | 'clean' | 'verify' | 'opt-in' | 'sync' | 'done';
 
@@ -41,9 +42,12 @@ export interface MigrationProgress {
   reengage: number;
   /** Where the opt-in campaign ended; null when the migration has none. */
   optIn: CampaignCounts | null;
-  syncedBatches: number;
+  /** CRM writes: contacts written, found already current (not sent), refused (in the dead letters). */
   synced: number;
+  syncUnchanged: number;
   syncFailed: number;
+  /** Per CRM: contacts still to send after the last slice. */
+  syncDue: Partial<Record<CrmName, number>>;
   /** Milliseconds each finished stage took, for throughput figures. */
   stageMillis: Partial<Record<Exclude<MigrationStage, 'done'>, number>>;
 }
@@ -85,9 +89,10 @@ export function emptyProgress(migrationId: string): MigrationProgress {
     reachUnknown: 0,
     reengage: 0,
     optIn: null,
-    syncedBatches: 0,
     synced: 0,
+    syncUnchanged: 0,
     syncFailed: 0,
+    syncDue: {},
     stageMillis: {},
   };
 }

@@ -16,6 +16,7 @@ import { inWindows } from './batch-windows.ts';
 import { migrationDefaults, migrationInputProblems, migrationWorkflowId, type MigrationInput } from './migration-input.ts';
 import { emptyProgress, progressQuery, type MigrationProgress, type MigrationStage, type MigrationSummary } from './migration-progress.ts';
 import { migrationStageKey } from './search-attributes.ts';
+import { syncUntilCurrent, type SyncEnd } from './crm-sync.ts';
 
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' } as const;
 
@@ -27,16 +28,18 @@ const { normalizeStagedRows } = proxyActivities<MigrationActivities>({
 // Single set-based statements: they cannot heartbeat, and take longer the bigger the customer base.
 const { mergeContacts, planBatches } = proxyActivities<MigrationActivities>({ startToCloseTimeout: '2h', retry });
 // Short heartbeats: when a worker dies mid-batch, another one takes the batch over within seconds.
-const { verifyBatch, syncBatch } = proxyActivities<MigrationActivities>({
+const { verifyBatch } = proxyActivities<MigrationActivities>({
   startToCloseTimeout: '10m',
   heartbeatTimeout: '10s',
   retry,
 });
 
 /**
- * extract → clean → verify → sync for one migration. Contacts stay in the database; this history holds
- * only counts and batch numbers. Verification and sync run a bounded window of batches and continue as
- * new when the history grows long, carrying the progress along.
+ * extract → clean → verify → opt-in → sync for one migration. Contacts stay in the database; this history holds
+ * only counts and batch numbers. Verification runs a bounded window of batches, the sync sends what each CRM has
+ * not received, and both continue as new when the history grows long, carrying the progress along. An incremental
+ * run (a scheduled one) extracts from each source's watermark, verifies only the contacts it found new, and sends
+ * the CRMs only what changed.
  */
 export async function migrationWorkflow(input: MigrationInput, carried?: MigrationProgress): Promise<MigrationSummary> {
   const problems = migrationInputProblems(input);
@@ -73,13 +76,15 @@ export async function migrationWorkflow(input: MigrationInput, carried?: Migrati
       Object.assign(progress, await normalizeStagedRows(input.migrationId, defaultCountries));
       const { contacts, ...quality } = await mergeContacts(input.migrationId);
       Object.assign(progress, { contacts, quality });
-      progress.batches = (await planBatches(input.migrationId, batchSize)).batches;
+      const plan = await planBatches(input.migrationId, batchSize, workflowInfo().firstExecutionRunId);
+      progress.batches = plan.batches;
+      progress.verifiedBatches = plan.firstBatch;
     });
     enter(progress, 'verify');
   }
   if (progress.stage === 'verify') {
     await timed(progress, 'verify', () =>
-      inWindowsOrContinue(progress, input, 'verifiedBatches', window, async (batchNo) => {
+      verifyInWindows(progress, input, window, async (batchNo) => {
         const result = await verifyBatch(input.migrationId, batchNo, input.verify ?? {});
         progress.verified += result.verified;
         progress.likely += result.likely;
@@ -102,13 +107,22 @@ export async function migrationWorkflow(input: MigrationInput, carried?: Migrati
     enter(progress, 'sync');
   }
   if (progress.stage === 'sync') {
-    await timed(progress, 'sync', () =>
-      inWindowsOrContinue(progress, input, 'syncedBatches', window, async (batchNo) => {
-        const result = await syncBatch(input.migrationId, batchNo);
-        progress.synced += result.synced;
-        progress.syncFailed += result.failed;
-      }),
-    );
+    const crms = input.crms ?? migrationDefaults.crms;
+    let ends: SyncEnd[] = [];
+    await timed(progress, 'sync', async () => {
+      ends = await Promise.all(
+        crms.map((crm) =>
+          syncUntilCurrent({ crm, migrationId: input.migrationId }, (slice) => {
+            progress.synced += slice.written;
+            progress.syncUnchanged += slice.unchanged;
+            progress.syncFailed += slice.failed;
+            progress.syncDue[crm] = slice.due;
+            showDetails(progress);
+          }),
+        ),
+      );
+    });
+    if (ends.includes('continue-as-new')) await continueAsNew<typeof migrationWorkflow>(input, progress);
     enter(progress, 'done');
   }
   return progress;
@@ -127,19 +141,18 @@ async function timed(progress: MigrationProgress, stage: Exclude<MigrationStage,
   progress.stageMillis[stage] = (progress.stageMillis[stage] ?? 0) + (Date.now() - started);
 }
 
-/** A stage's batches in windows; continues as new (carrying the cursor) when the history grows long. */
-async function inWindowsOrContinue(
+/** The batches to verify in windows; continues as new (carrying the cursor) when the history grows long. */
+async function verifyInWindows(
   progress: MigrationProgress,
   input: MigrationInput,
-  cursor: 'verifiedBatches' | 'syncedBatches',
   window: number,
   work: (batchNo: number) => Promise<void>,
 ): Promise<void> {
-  progress[cursor] = await inWindows(progress[cursor], progress.batches, window, work, (at) => {
-    progress[cursor] = at;
+  progress.verifiedBatches = await inWindows(progress.verifiedBatches, progress.batches, window, work, (at) => {
+    progress.verifiedBatches = at;
     showDetails(progress);
   });
-  if (progress[cursor] < progress.batches) await continueAsNew<typeof migrationWorkflow>(input, progress);
+  if (progress.verifiedBatches < progress.batches) await continueAsNew<typeof migrationWorkflow>(input, progress);
 }
 
 function rootCause(failure: unknown): string {
@@ -155,7 +168,7 @@ function showDetails(p: MigrationProgress): void {
       `Extracted ${p.extracted} rows from ${Object.keys(p.sources).length} sources (${p.quarantined} unreadable, in quarantine): ${p.valid} valid, ${p.rejected} rejected, ${p.quality.duplicatesMerged} duplicates merged into ${p.contacts} contacts.`,
       `Verified ${p.verifiedBatches}/${p.batches} batches: ${p.likely} likely on WhatsApp, ${p.unlikely} unlikely, ${p.reachUnknown} unknown; ${p.reengage} marked for re-engagement.`,
       ...(p.optIn ? [`Opt-in: ${p.optIn.granted} yes, ${p.optIn.withdrawn} STOP, ${p.optIn.undecided} undecided; ${p.optIn.active} active on WhatsApp.`] : []),
-      `Synced ${p.syncedBatches}/${p.batches} batches (${p.synced} contacts, ${p.syncFailed} refused).`,
+      `CRM sync: ${p.synced} written, ${p.syncUnchanged} already current, ${p.syncFailed} refused (dead letters), ${Object.values(p.syncDue).reduce((a, b) => a + b, 0)} still due.`,
     ].join('\n\n'),
   );
 }

@@ -172,7 +172,8 @@ export function campaignConfigProblems(value: unknown, at: string): string[] {
   return problems;
 }
 
-function isDuration(value: unknown): boolean {
+/** A Temporal duration string ("7 days", "15m", "30s") longer than zero. */
+export function isDuration(value: unknown): boolean {
   if (typeof value !== 'string') return false;
   try {
     return msToNumber(value as never) > 0;

@@ -7,6 +7,9 @@ import { classifyReply } from './reply-intent.ts';
 /** Wakes the campaign a decided reply belongs to (signal-with-start: a closed campaign starts again to act on it). */
 export type CampaignNudge = (campaignId: string) => Promise<void>;
 
+/** Wakes the CRM live sync after a change the CRMs show (a consent, a WhatsApp state). */
+export type CrmNudge = () => Promise<void>;
+
 /** Meta's code for a message to a number that is not on WhatsApp. */
 export const NOT_ON_WHATSAPP = 131026;
 
@@ -15,7 +18,7 @@ export const NOT_ON_WHATSAPP = 131026;
  * receipt settles a send, a WhatsApp status settles a contact's activation. Every write is keyed by the vendor's
  * id, so a webhook delivered twice, or retried after a 500, changes nothing the second time.
  */
-export function inboundEventRecorder({ db, nudge }: { db: Kysely<Database>; nudge: CampaignNudge }): InboundEvents {
+export function inboundEventRecorder({ db, nudge, crmChanged = async () => {} }: { db: Kysely<Database>; nudge: CampaignNudge; crmChanged?: CrmNudge }): InboundEvents {
   return {
     async message(event: InboundMessage) {
       const intent = classifyReply(event.text);
@@ -70,6 +73,7 @@ export function inboundEventRecorder({ db, nudge }: { db: Kysely<Database>; nudg
       });
       // Nudged on every delivery, duplicates too: the first delivery's nudge may be what failed.
       if (recipient && intent === 'yes') await nudge(recipient.campaign_id);
+      if (intent !== 'undecided' && e164 !== null && (await inSomeCrm(db, { e164 }))) await crmChanged();
     },
 
     async receipt(event: DeliveryReceipt) {
@@ -97,7 +101,7 @@ export function inboundEventRecorder({ db, nudge }: { db: Kysely<Database>; nudg
 
     async whatsAppStatus(event: WhatsAppStatus) {
       const reference = event.callbackData !== undefined && /^\d{1,18}$/.test(event.callbackData) ? event.callbackData : undefined;
-      await db.transaction().execute(async (trx) => {
+      const settledContact = await db.transaction().execute(async (trx) => {
         await trx
           .insertInto('whatsapp_status_events')
           .values({ wamid: event.wamid, status: event.status, event_at: event.at, wa_id: event.waId, error_codes: JSON.stringify(event.errorCodes) })
@@ -114,22 +118,40 @@ export function inboundEventRecorder({ db, nudge }: { db: Kysely<Database>; nudg
           .where((w) => w.or([w('vendor_message_id', '=', event.wamid), ...(reference ? [w('id', '=', reference)] : [])]))
           .returning('contact_id')
           .executeTakeFirst();
-        if (!message) return;
+        if (!message) return undefined;
         const settled = activationOf(event);
         if (settled === 'sent') {
           await trx.updateTable('contacts').set({ whatsapp_state: 'sent' }).where('id', '=', message.contact_id).where('whatsapp_state', 'is', null).execute();
-          return;
+          return undefined;
         }
         // Statuses arrive out of order and twice: a delivery, once seen, is never undone by a later failure.
-        await trx
+        const updated = await trx
           .updateTable('contacts')
           .set({ whatsapp_state: settled, whatsapp_settled_at: event.at, ...(settled === 'active' ? { wa_id: event.waId } : {}) })
           .where('id', '=', message.contact_id)
           .where((w) => w.or([w('whatsapp_state', 'is', null), w('whatsapp_state', 'in', settled === 'active' ? ['sent', 'unknown', 'failed', 'not_on_whatsapp'] : ['sent', 'unknown'])]))
-          .execute();
+          .executeTakeFirst();
+        return updated.numUpdatedRows > 0n ? message.contact_id : undefined;
       });
+      if (settledContact !== undefined && (await inSomeCrm(db, { contactId: settledContact }))) await crmChanged();
     },
   };
+}
+
+/**
+ * Whether a CRM holds the contact already: only then is there anything to send at once. A campaign's replies before
+ * the migration's sync wake nothing; the sync sends them with the rest.
+ */
+async function inSomeCrm(db: Kysely<Database>, contact: { e164: string } | { contactId: string }): Promise<boolean> {
+  const held = await db
+    .selectFrom('crm_sync_state as s')
+    .innerJoin('contacts as c', 'c.id', 's.contact_id')
+    .select('s.contact_id')
+    .where('s.synced_at', 'is not', null)
+    .where('e164' in contact ? 'c.e164' : 'c.id', '=', 'e164' in contact ? contact.e164 : contact.contactId)
+    .limit(1)
+    .executeTakeFirst();
+  return held !== undefined;
 }
 
 function outboundState(status: WhatsAppStatus['status']): 'sent' | 'delivered' | 'failed' {

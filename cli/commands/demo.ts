@@ -59,6 +59,7 @@ export async function demoCommand(args: string[]): Promise<void> {
         { kind: 'viber', name: 'viber-bot' },
       ],
       backupDir: resolve('.channelshift/backups'),
+      crms: ['hubspot', 'salesforce'],
       // Days in production; seconds in the sandbox, on the same durable timers.
       optIn: {
         window: '40s',

@@ -1,7 +1,7 @@
 import { databaseLocation, describeLocation, openDatabase } from '../../database/connect.ts';
 import { createTemporalClient } from '../../temporal/client.ts';
 import { temporalSettings } from '../../temporal/connection-settings.ts';
-import { connectorSettings, createConnectors } from '../../worker/connector-settings.ts';
+import { configuredCrms, connectorSettings, createConnectors } from '../../worker/connector-settings.ts';
 import { createMigrationWorker } from '../../worker/migration-worker.ts';
 import { webhookRoutes } from '../../worker/webhook-routes.ts';
 import { startWorkerWebhooks } from '../../worker/worker-webhooks.ts';
@@ -21,6 +21,7 @@ export async function workerCommand(): Promise<void> {
         client,
         taskQueue: temporal.taskQueue,
         routes,
+        crms: configuredCrms(settings),
         port: Number(process.env.WEBHOOK_PORT || 8787),
         host: process.env.WEBHOOK_HOST || '0.0.0.0',
       })

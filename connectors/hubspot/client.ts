@@ -1,36 +1,32 @@
 import fetch from 'node-fetch';
-import type { Response } from 'node-fetch';
-import type { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
+import type { CrmClient, CrmContact } from '../crm-contact.ts';
+import { crmAccount } from '../crm-account.ts';
 import { SlidingWindowLimit } from '../sliding-window-limit.ts';
-import { retryAfterMs, vendorFailure } from '../vendor-failure.ts';
+import { accessTokensFor } from './access-token.ts';
+import type { HubSpotAuth } from './access-token.ts';
+import { failureOfAnswer } from './answer-failure.ts';
 import type { BurstLimit } from './burst-limit.ts';
-import { CONTACT_PROPERTIES, UNIQUE_ID_PROPERTY } from './contact-mapping.ts';
+import { CONTACT_PROPERTIES, toHubSpotProperties, UNIQUE_ID_PROPERTY } from './contact-mapping.ts';
+import { calendarDay } from './next-midnight.ts';
+import { outcomeOf } from './upsert-outcome.ts';
+import type { BatchUpsertAnswer } from './upsert-outcome.ts';
 
-export interface HubSpotContactInput {
-  /** The value of UNIQUE_ID_PROPERTY that identifies the contact. */
-  idValue: string;
-  properties: Record<string, string>;
-  /** Echoed back by HubSpot on failures, so each failure can be tied to its input. */
-  traceId: string;
-}
-
-export interface UpsertOutcome {
-  succeeded: { traceId: string; hubspotId: string; created: boolean }[];
-  failed: { traceId: string; reason: string }[];
-}
-
-export interface HubSpotClient {
-  ensureContactProperties(): Promise<void>;
-  upsertContacts(inputs: readonly HubSpotContactInput[]): Promise<UpsertOutcome>;
-}
+export type { HubSpotAuth } from './access-token.ts';
 
 export const HUBSPOT_BATCH_LIMIT = 100;
 
 export interface HubSpotClientOptions {
   baseUrl: string;
-  token: string;
-  /** The app's burst limit (PRO_BURST_LIMIT on Pro and Enterprise plans). */
+  auth: HubSpotAuth;
+  /** Where `/oauth/v1/token` lives; the API's base URL unless given. */
+  oauthBaseUrl?: string;
+  /** The app's burst limit (PRO_BURST_LIMIT for a private app on Pro and Enterprise plans). */
   burstLimit: BurstLimit;
+  /** The HubSpot account's time zone (IANA name), where its daily limit resets at midnight; UTC unless given. */
+  dailyLimitTimeZone?: string;
+  /** Epoch milliseconds; tests move it to age tokens and to place the daily reset. */
+  now?: () => number;
 }
 
 /**
@@ -40,16 +36,13 @@ export interface HubSpotClientOptions {
  */
 const ARRIVAL_HEADROOM_MS = 250;
 
-/** HubSpot's burst window, used as the retry delay when a 429 names no better one. */
-const DEFAULT_THROTTLE_DELAY_MS = 10_000;
-
-interface BatchUpsertAnswer {
-  results?: { id: string; properties?: Record<string, string | null>; new?: boolean }[];
-  errors?: { message?: string; context?: { objectWriteTraceId?: string[] } }[];
-}
-
-export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClient {
+export function createHubSpotClient(options: HubSpotClientOptions): CrmClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const now = options.now ?? Date.now;
+  const dailyLimitTimeZone = options.dailyLimitTimeZone ?? 'UTC';
+  // A time zone Intl does not know fails here, not at the first daily 429.
+  calendarDay(dailyLimitTimeZone);
+  const tokens = accessTokensFor(options.auth, (options.oauthBaseUrl ?? baseUrl).replace(/\/+$/, ''), now);
   const limit = new SlidingWindowLimit({
     requests: options.burstLimit.requests,
     intervalMs: options.burstLimit.intervalMs + ARRIVAL_HEADROOM_MS,
@@ -63,17 +56,19 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
     expected: readonly number[] = [],
   ): Promise<{ status: number; body: string }> {
     await limit.take();
+    const token = await tokens.current();
     const response = await fetch(`${baseUrl}${path}`, {
       method,
       headers: {
-        authorization: `Bearer ${options.token}`,
+        authorization: `Bearer ${token}`,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
-    if (!response.ok && !expected.includes(response.status)) throw failureOf(response, text);
-    return { status: response.status, body: text };
+    if (response.ok || expected.includes(response.status)) return { status: response.status, body: text };
+    const tokenRenewable = response.status === 401 && tokens.refused(token);
+    throw failureOfAnswer(response, text, { tokenRenewable, dailyLimitTimeZone, now });
   }
 
   async function createMissingProperties(): Promise<void> {
@@ -88,7 +83,11 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
   let propertiesReady: Promise<void> | undefined;
 
   return {
-    ensureContactProperties() {
+    name: 'hubspot',
+    account: crmAccount('hubspot', baseUrl, options.auth.kind === 'oauth' ? options.auth.clientId : options.auth.token),
+    maxContactsPerWrite: HUBSPOT_BATCH_LIMIT,
+
+    prepare() {
       propertiesReady ??= createMissingProperties().catch((error: unknown) => {
         propertiesReady = undefined;
         throw error;
@@ -96,60 +95,38 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
       return propertiesReady;
     },
 
-    async upsertContacts(inputs) {
-      if (inputs.length > HUBSPOT_BATCH_LIMIT) {
-        throw new Error(`HubSpot upserts at most ${HUBSPOT_BATCH_LIMIT} contacts per batch, got ${inputs.length}`);
-      }
-      const traceIdByIdValue = new Map<string, string>();
-      for (const { idValue, traceId } of inputs) {
-        const other = traceIdByIdValue.get(idValue);
-        // HubSpot rejects the whole batch when two inputs resolve to one record.
-        if (other !== undefined) throw new Error(`Inputs ${other} and ${traceId} share one ${UNIQUE_ID_PROPERTY}; a batch must not repeat a contact`);
-        traceIdByIdValue.set(idValue, traceId);
-      }
-      if (inputs.length === 0) return { succeeded: [], failed: [] };
-
+    async upsert(contacts) {
+      refuseMalformedBatch(contacts);
+      if (contacts.length === 0) return { written: [], failed: [], retryLater: [] };
       const answer = await request('POST', '/crm/v3/objects/contacts/batch/upsert', {
-        inputs: inputs.map(({ idValue, properties, traceId }) => ({
-          id: idValue,
+        inputs: contacts.map((contact) => ({
+          id: contact.e164,
           idProperty: UNIQUE_ID_PROPERTY,
-          properties,
-          objectWriteTraceId: traceId,
+          properties: toHubSpotProperties(contact),
+          objectWriteTraceId: contact.contactId,
         })),
       });
-      return outcomeOf(inputs, JSON.parse(answer.body) as BatchUpsertAnswer);
+      return outcomeOf(contacts, JSON.parse(answer.body) as BatchUpsertAnswer);
     },
   };
 }
 
 /**
- * Reads a 200 or 207 answer. An input counts as succeeded only when HubSpot returned its record and
- * reported no error for it; one it said nothing about fails with a reason rather than vanishing.
+ * HubSpot rejects a whole batch when two inputs resolve to one record, and outcomes are told apart by contact
+ * id: a batch breaking either is the caller's mistake, so it fails before anything is sent and for good.
  */
-function outcomeOf(inputs: readonly HubSpotContactInput[], answer: BatchUpsertAnswer): UpsertOutcome {
-  const reasonByTraceId = new Map<string, string>();
-  for (const error of answer.errors ?? []) {
-    for (const traceId of error.context?.objectWriteTraceId ?? []) {
-      reasonByTraceId.set(traceId, error.message ?? 'HubSpot gave no reason');
-    }
+function refuseMalformedBatch(contacts: readonly CrmContact[]): void {
+  const refuse = (message: string) => ApplicationFailure.create({ type: 'HubSpotBatchRefused', message, nonRetryable: true });
+  if (contacts.length > HUBSPOT_BATCH_LIMIT) {
+    throw refuse(`HubSpot upserts at most ${HUBSPOT_BATCH_LIMIT} contacts per batch, got ${contacts.length}`);
   }
-  const resultByIdValue = new Map((answer.results ?? []).map((result) => [result.properties?.[UNIQUE_ID_PROPERTY], result]));
-  const outcome: UpsertOutcome = { succeeded: [], failed: [] };
-  for (const { idValue, traceId } of inputs) {
-    const reason = reasonByTraceId.get(traceId);
-    const result = resultByIdValue.get(idValue);
-    if (reason !== undefined) outcome.failed.push({ traceId, reason });
-    else if (result !== undefined) outcome.succeeded.push({ traceId, hubspotId: result.id, created: result.new === true });
-    else outcome.failed.push({ traceId, reason: 'HubSpot reported neither a record nor an error for this input' });
+  const contactIdByNumber = new Map<string, string>();
+  const contactIds = new Set<string>();
+  for (const { contactId, e164 } of contacts) {
+    const other = contactIdByNumber.get(e164);
+    if (other !== undefined) throw refuse(`Contacts ${other} and ${contactId} share one number; a batch must not repeat a contact`);
+    if (contactIds.has(contactId)) throw refuse(`Contact ${contactId} appears twice in one batch`);
+    contactIdByNumber.set(e164, contactId);
+    contactIds.add(contactId);
   }
-  return outcome;
-}
-
-function failureOf(response: Response, body: string): ApplicationFailure {
-  const retryAfter = retryAfterMs(response.headers.get('retry-after'));
-  if (response.status !== 429) return vendorFailure('HubSpot', response.status, body, retryAfter);
-  // HubSpot's 429 rarely carries Retry-After; its rate-limit headers name the window to wait out instead.
-  const interval = Number(response.headers.get('x-hubspot-ratelimit-interval-milliseconds') ?? Number.NaN);
-  const delay = retryAfter ?? (Number.isFinite(interval) && interval > 0 ? interval : DEFAULT_THROTTLE_DELAY_MS);
-  return vendorFailure('HubSpot', response.status, body, delay);
 }

@@ -1,3 +1,5 @@
+import type { ConsentState, CrmContact, SourceChannel, WhatsAppStatus } from '../crm-contact.ts';
+
 /**
  * How a contact looks in HubSpot. `phone` is not unique in HubSpot, so upserts key on a custom unique
  * property holding the E.164 number (with its `+`, so numbers from different sources always match).
@@ -7,13 +9,14 @@ export const UNIQUE_ID_PROPERTY = 'channelshift_e164';
 export interface ContactPropertyDefinition {
   name: string;
   label: string;
-  type: 'string' | 'enumeration';
-  fieldType: 'text' | 'select';
+  type: 'string' | 'enumeration' | 'datetime';
+  fieldType: 'text' | 'select' | 'checkbox' | 'date';
   hasUniqueValue: boolean;
   options?: { label: string; value: string }[];
 }
 
-export type WhatsAppStatus = 'on_whatsapp' | 'not_on_whatsapp' | 'unknown';
+/** HubSpot joins the values of a multiple-choice (checkbox) property with this. */
+const MULTIPLE_VALUE_SEPARATOR = ';';
 
 /** The custom properties the sync writes; HubSpot's standard ones (phone, firstname, lastname, country) exist already. */
 export const CONTACT_PROPERTIES: readonly ContactPropertyDefinition[] = [
@@ -31,16 +34,31 @@ export const CONTACT_PROPERTIES: readonly ContactPropertyDefinition[] = [
     ] satisfies { label: string; value: WhatsAppStatus }[],
   },
   { name: 'whatsapp_id', label: 'WhatsApp ID', type: 'string', fieldType: 'text', hasUniqueValue: false },
+  {
+    name: 'whatsapp_consent',
+    label: 'WhatsApp consent',
+    type: 'enumeration',
+    fieldType: 'select',
+    hasUniqueValue: false,
+    options: [
+      { label: 'Granted', value: 'granted' },
+      { label: 'Withdrawn', value: 'withdrawn' },
+      { label: 'Unknown', value: 'unknown' },
+    ] satisfies { label: string; value: ConsentState }[],
+  },
+  { name: 'whatsapp_consent_date', label: 'WhatsApp consent date', type: 'datetime', fieldType: 'date', hasUniqueValue: false },
+  {
+    name: 'source_channels',
+    label: 'Source channels',
+    type: 'enumeration',
+    fieldType: 'checkbox',
+    hasUniqueValue: false,
+    options: [
+      { label: 'SMS', value: 'sms' },
+      { label: 'Viber', value: 'viber' },
+    ] satisfies { label: string; value: SourceChannel }[],
+  },
 ];
-
-export interface CrmContact {
-  e164: string;
-  name: string | null;
-  /** ISO 3166-1 alpha-2 */
-  country: string | null;
-  whatsAppStatus: WhatsAppStatus;
-  waId: string | null;
-}
 
 /** Unknown values are left out rather than sent empty, so an upsert never blanks what HubSpot already has. */
 export function toHubSpotProperties(contact: CrmContact): Record<string, string> {
@@ -48,12 +66,18 @@ export function toHubSpotProperties(contact: CrmContact): Record<string, string>
     [UNIQUE_ID_PROPERTY]: contact.e164,
     phone: contact.e164,
     whatsapp_status: contact.whatsAppStatus,
+    whatsapp_consent: contact.consent,
   };
   const [firstname, lastname] = splitName(contact.name);
   if (firstname !== undefined) properties.firstname = firstname;
   if (lastname !== undefined) properties.lastname = lastname;
   if (contact.country !== null) properties.country = contact.country;
   if (contact.waId !== null) properties.whatsapp_id = contact.waId;
+  const consentAt = contact.consentAt === null ? Number.NaN : Date.parse(contact.consentAt);
+  // HubSpot reads a datetime as epoch milliseconds; an ISO string with an offset would need its parser to agree with ours.
+  if (Number.isFinite(consentAt)) properties.whatsapp_consent_date = String(consentAt);
+  const channels = [...new Set(contact.sourceChannels)];
+  if (channels.length > 0) properties.source_channels = channels.join(MULTIPLE_VALUE_SEPARATOR);
   return properties;
 }
 

@@ -4,46 +4,73 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { text } from 'node:stream/consumers';
 import { listenOnLoopback } from '../loopback-server.ts';
 import { PRO_BURST_LIMIT } from './burst-limit.ts';
+import type { BurstLimit } from './burst-limit.ts';
+import { failure, isObject, validationError } from './emulator-answer.ts';
+import type { Answer } from './emulator-answer.ts';
+import { createOAuthAuthority, DEFAULT_ACCESS_TOKEN_LIFETIME_MS } from './emulator-oauth.ts';
+import type { OAuthClientCredentials } from './emulator-oauth.ts';
+import { FIELD_TYPES_BY_TYPE, storedValue, valueProblem } from './emulator-property-values.ts';
+import type { PropertyDefinition } from './emulator-property-values.ts';
+
+export type { OAuthClientCredentials } from './emulator-oauth.ts';
 
 export interface HubSpotRecord {
   id: string;
   properties: Record<string, string>;
 }
 
+/** A reason to fail this input of a batch upsert, as HubSpot would for a value it refuses. */
+export type InputRejection = (properties: Record<string, string>) => string | undefined;
+
 export interface HubSpotEmulatorOptions {
   port?: number;
+  /** The private app's access token. */
   token?: string;
-  burstLimit?: { requests: number; intervalMs: number };
-  /** A reason to fail this input of a batch upsert, as HubSpot would for a value it refuses. */
-  rejectInput?: (properties: Record<string, string>) => string | undefined;
+  burstLimit?: BurstLimit;
+  rejectInput?: InputRejection;
+  /** How long an OAuth access token lives; HubSpot's are good for 30 minutes. */
+  accessTokenLifetimeMs?: number;
+  /** Issue a new refresh token with every access token, the previous one then refused. */
+  rotateRefreshTokens?: boolean;
+  /** Private app requests allowed before the daily limit answers 429 (HubSpot: 250k to 1M by plan). */
+  dailyLimit?: number;
+  /** Epoch milliseconds, for OAuth token expiry; tests move it rather than wait. */
+  now?: () => number;
+  /** Every nth batch upsert answers 502 and writes nothing, as HubSpot's gateway now and then does. */
+  upsertFailureEvery?: number;
 }
 
 export interface HubSpotEmulator {
   url: string;
+  /** The private app's access token. */
   token: string;
+  /** The public app's credentials, for `POST /oauth/v1/token`. */
+  oauthClient: OAuthClientCredentials;
   records(): HubSpotRecord[];
   /** record id → how many upsert inputs wrote it */
   writesPerRecord(): ReadonlyMap<string, number>;
+  /** Requests to the CRM API; token requests are counted by `tokenRequests()`. */
   requestCount(): number;
+  tokenRequests(): number;
+  /** 429 answers, for the burst and the daily limit. */
   rateLimitedCount(): number;
+  /** 401 answers: a missing, unknown or expired token. */
+  unauthorizedCount(): number;
+  /** 502 answers from `upsertFailureEvery`. */
+  badGatewayCount(): number;
+  /** A new day for the daily limit (the real one resets at midnight in the account's time zone). */
+  resetDailyLimit(): void;
+  setRejectInput(rejectInput: InputRejection | undefined): void;
   close(): Promise<void>;
 }
 
 const BATCH_LIMIT = 100;
+const LIST_LIMIT = 100;
+const DEFAULT_LIST_LIMIT = 10;
+const DEFAULT_LIST_PROPERTIES = ['firstname', 'lastname', 'email'];
 const UNIQUE_PROPERTIES_LIMIT = 10;
-const PROPERTY_TYPES = new Set(['string', 'number', 'date', 'datetime', 'enumeration', 'bool']);
-const FIELD_TYPES = new Set(['text', 'textarea', 'select', 'radio', 'checkbox', 'booleancheckbox', 'number', 'date', 'phonenumber']);
+const DEFAULT_DAILY_LIMIT = 1_000_000;
 const PROPERTY_GROUPS = new Set(['contactinformation']);
-
-interface PropertyDefinition {
-  name: string;
-  label: string;
-  type: string;
-  fieldType: string;
-  groupName: string;
-  hasUniqueValue: boolean;
-  options: { label: string; value: string }[];
-}
 
 interface StoredRecord extends HubSpotRecord {
   createdAt: string;
@@ -57,10 +84,8 @@ interface UpsertInput {
   objectWriteTraceId?: string;
 }
 
-interface Answer {
-  status: number;
-  body: unknown;
-}
+/** Who a request came from, as its Authorization header says. */
+type Caller = { kind: 'private-app' } | { kind: 'oauth' } | { kind: 'refused'; answer: Answer };
 
 function standardProperty(name: string, label: string, hasUniqueValue = false): PropertyDefinition {
   return { name, label, type: 'string', fieldType: 'text', groupName: 'contactinformation', hasUniqueValue, options: [] };
@@ -74,28 +99,31 @@ const STANDARD_PROPERTIES = [
   standardProperty('country', 'Country/Region'),
 ];
 
-function failure(status: number, category: string, message: string, extra: Record<string, unknown> = {}): Answer {
-  return { status, body: { status: 'error', message, correlationId: randomUUID(), category, ...extra } };
-}
-
-const validationError = (message: string): Answer => failure(400, 'VALIDATION_ERROR', message);
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function isStringRecord(value: unknown): value is Record<string, string> {
   return isObject(value) && Object.values(value).every((v) => typeof v === 'string');
 }
 
+function rateLimited(policyName: 'TEN_SECONDLY_ROLLING' | 'DAILY', message: string): Answer {
+  return { status: 429, body: { status: 'error', message, errorType: 'RATE_LIMIT', correlationId: randomUUID(), policyName } };
+}
+
 /**
- * HubSpot CRM v3 as strict as the real one for what the sync uses: Bearer auth, a rolling burst limit
- * with its headers and 429 body, the contact properties API, and batch upsert by a unique property with
- * 207 partial failures.
+ * HubSpot CRM v3 as strict as the real one for what the sync uses: a private app token or expiring OAuth
+ * access tokens from `/oauth/v1/token`, a rolling burst limit and a daily limit with their headers and 429
+ * bodies, the contact properties API with typed values, batch upsert by a unique property with 207 partial
+ * failures, and the paged contact list.
  */
 export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Promise<HubSpotEmulator> {
   const token = options.token ?? 'hubspot-emulator-token';
   const burst = options.burstLimit ?? PRO_BURST_LIMIT;
+  const dailyLimit = options.dailyLimit ?? DEFAULT_DAILY_LIMIT;
+  const clock = options.now ?? Date.now;
+  const oauth = createOAuthAuthority({
+    lifetimeMs: options.accessTokenLifetimeMs ?? DEFAULT_ACCESS_TOKEN_LIFETIME_MS,
+    rotateRefreshTokens: options.rotateRefreshTokens ?? false,
+    now: clock,
+  });
+  let rejectInput = options.rejectInput;
   const properties = new Map(STANDARD_PROPERTIES.map((p) => [p.name, p]));
   const records = new Map<string, StoredRecord>();
   const writes = new Map<string, number>();
@@ -106,6 +134,10 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
   let nextRecordId = 1001;
   let requestCount = 0;
   let rateLimitedCount = 0;
+  let unauthorizedCount = 0;
+  let upsertCount = 0;
+  let badGatewayCount = 0;
+  let dailyUsed = 0;
 
   /** Counts this request in the rolling window and says how many the window still allows. */
   function countArrival(): number {
@@ -113,6 +145,20 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
     while (arrivals.length > 0 && arrivals[0]! <= now - burst.intervalMs) arrivals.shift();
     arrivals.push(now);
     return burst.requests - arrivals.length;
+  }
+
+  function authenticate(authorization: string | undefined): Caller {
+    const bearer = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
+    if (bearer === token) return { kind: 'private-app' };
+    const { state, expiredForMs } = oauth.check(bearer ?? '');
+    if (state === 'valid') return { kind: 'oauth' };
+    if (state === 'expired') {
+      const minutes = Math.floor(expiredForMs / 60_000);
+      const message = `The OAuth token used to make this call expired ${minutes} minute(s) ago.`;
+      return { kind: 'refused', answer: failure(401, 'EXPIRED_AUTHENTICATION', message) };
+    }
+    const message = 'Authentication credentials not found. This API supports OAuth 2.0 authentication and private app access tokens.';
+    return { kind: 'refused', answer: failure(401, 'INVALID_AUTHENTICATION', message) };
   }
 
   function getProperty(name: string): Answer {
@@ -126,8 +172,11 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
     const { name, label, type, fieldType, groupName, hasUniqueValue = false, options: choices = [] } = body;
     if (typeof name !== 'string' || !/^[a-z][a-z0-9_]*$/.test(name)) return validationError('name must be lowercase letters, digits and underscores');
     if (typeof label !== 'string' || label === '') return validationError('label is required');
-    if (typeof type !== 'string' || !PROPERTY_TYPES.has(type)) return validationError(`type ${String(type)} is not valid`);
-    if (typeof fieldType !== 'string' || !FIELD_TYPES.has(fieldType)) return validationError(`fieldType ${String(fieldType)} is not valid`);
+    const fieldTypes = typeof type === 'string' ? FIELD_TYPES_BY_TYPE.get(type) : undefined;
+    if (fieldTypes === undefined) return validationError(`type ${String(type)} is not valid`);
+    if (typeof fieldType !== 'string' || !fieldTypes.includes(fieldType)) {
+      return validationError(`fieldType ${String(fieldType)} is not valid for type ${String(type)}; use one of ${fieldTypes.join(', ')}`);
+    }
     if (typeof groupName !== 'string' || !PROPERTY_GROUPS.has(groupName)) return validationError(`property group ${String(groupName)} does not exist`);
     if (typeof hasUniqueValue !== 'boolean') return validationError('hasUniqueValue must be a boolean');
     const optionsValid = Array.isArray(choices) && choices.every((o) => isObject(o) && typeof o.label === 'string' && typeof o.value === 'string');
@@ -138,7 +187,7 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
     if (hasUniqueValue && customUnique >= UNIQUE_PROPERTIES_LIMIT) {
       return validationError(`An object can have at most ${UNIQUE_PROPERTIES_LIMIT} unique value properties`);
     }
-    const property: PropertyDefinition = { name, label, type, fieldType, groupName, hasUniqueValue, options: choices as PropertyDefinition['options'] };
+    const property: PropertyDefinition = { name, label, type: type as string, fieldType, groupName, hasUniqueValue, options: choices as PropertyDefinition['options'] };
     properties.set(name, property);
     return { status: 201, body: property };
   }
@@ -148,9 +197,8 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
     for (const [name, value] of Object.entries(input.properties)) {
       const property = properties.get(name);
       if (property === undefined) return `Property "${name}" does not exist`;
-      if (property.type === 'enumeration' && !property.options.some((o) => o.value === value)) {
-        return `${JSON.stringify(value)} was not one of the allowed options for ${name}`;
-      }
+      const problem = valueProblem(property, value);
+      if (problem !== undefined) return problem;
       if (property.hasUniqueValue && name !== input.idProperty) {
         const holder = byUniqueValue.get(uniqueKey(name, value));
         if (holder !== undefined && holder.properties[input.idProperty] !== input.id) {
@@ -158,16 +206,17 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
         }
       }
     }
-    return options.rejectInput?.(input.properties);
+    return rejectInput?.(input.properties);
   }
 
   function write(input: UpsertInput): { record: StoredRecord; created: boolean } {
-    const now = new Date().toISOString();
+    const now = new Date(clock()).toISOString();
     const existing = byUniqueValue.get(uniqueKey(input.idProperty, input.id));
     const record = existing ?? { id: String(nextRecordId++), properties: {}, createdAt: now, updatedAt: now };
-    const changes: Record<string, string> = { ...input.properties, [input.idProperty]: input.id };
+    const given: Record<string, string> = { ...input.properties, [input.idProperty]: input.id };
+    const changes = Object.fromEntries(Object.entries(given).map(([name, value]) => [name, storedValue(properties.get(name)!, value)]));
     for (const [name, value] of Object.entries(changes)) {
-      if (!properties.get(name)?.hasUniqueValue) continue;
+      if (!properties.get(name)!.hasUniqueValue) continue;
       const previous = record.properties[name];
       if (previous !== undefined) byUniqueValue.delete(uniqueKey(name, previous));
       byUniqueValue.set(uniqueKey(name, value), record);
@@ -207,6 +256,7 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
     const results: unknown[] = [];
     const errors: unknown[] = [];
     for (const input of inputs) {
+      const trace = input.objectWriteTraceId === undefined ? {} : { objectWriteTraceId: input.objectWriteTraceId };
       const problem = inputProblem(input);
       if (problem !== undefined) {
         const context = input.objectWriteTraceId === undefined ? {} : { objectWriteTraceId: [input.objectWriteTraceId] };
@@ -215,24 +265,54 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
       }
       const { record, created } = write(input);
       const { id, createdAt, updatedAt } = record;
-      results.push({ id, properties: { ...record.properties }, new: created, createdAt, updatedAt, archived: false });
+      results.push({ id, properties: { ...record.properties }, new: created, createdAt, updatedAt, archived: false, ...trace });
     }
     if (errors.length === 0) return { status: 200, body: { status: 'COMPLETE', results } };
     return { status: 207, body: { status: 'COMPLETE', results, numErrors: errors.length, errors } };
   }
 
-  function route(req: IncomingMessage, rawBody: string): Answer {
-    if (req.headers.authorization !== `Bearer ${token}`) {
-      return failure(401, 'INVALID_AUTHENTICATION', 'Authentication credentials not found. This API supports OAuth 2.0 authentication and private app access tokens.');
-    }
-    const path = new URL(req.url ?? '/', 'http://emulator').pathname;
+  /** `GET /crm/v3/objects/contacts`: pages in record id order, `after` naming where the next page starts. */
+  function listContacts(url: URL): Answer {
+    const limit = Number(url.searchParams.get('limit') ?? DEFAULT_LIST_LIMIT);
+    if (!Number.isInteger(limit) || limit < 1 || limit > LIST_LIMIT) return validationError(`limit must be a whole number from 1 to ${LIST_LIMIT}`);
+    const after = Number(url.searchParams.get('after') ?? 0);
+    if (!Number.isInteger(after) || after < 0) return validationError('after must be a paging cursor from a previous page');
+    const requested = url.searchParams.getAll('properties').flatMap((list) => list.split(',')).filter((name) => name !== '');
+    const names = (requested.length > 0 ? requested : DEFAULT_LIST_PROPERTIES).filter((name) => properties.has(name));
+    const following = [...records.values()].filter((record) => Number(record.id) > after);
+    const page = following.slice(0, limit);
+    const results = page.map((record) => ({
+      id: record.id,
+      properties: {
+        ...Object.fromEntries(names.map((name) => [name, record.properties[name] ?? null])),
+        createdate: record.createdAt,
+        hs_object_id: record.id,
+        lastmodifieddate: record.updatedAt,
+      },
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
+      archived: false,
+    }));
+    if (following.length <= limit) return { status: 200, body: { results } };
+    const next = page.at(-1)!.id;
+    const link = `${url.origin}/crm/v3/objects/contacts?limit=${limit}&after=${next}`;
+    return { status: 200, body: { results, paging: { next: { after: next, link } } } };
+  }
+
+  function route(req: IncomingMessage, url: URL, rawBody: string): Answer {
+    const path = url.pathname;
     const propertyName = /^\/crm\/v3\/properties\/contacts\/([^/]+)$/.exec(path)?.[1];
     if (req.method === 'GET' && propertyName !== undefined) return getProperty(decodeURIComponent(propertyName));
+    if (req.method === 'GET' && path === '/crm/v3/objects/contacts') return listContacts(url);
     const handler =
       req.method === 'POST' && path === '/crm/v3/properties/contacts' ? createProperty
       : req.method === 'POST' && path === '/crm/v3/objects/contacts/batch/upsert' ? batchUpsert
       : undefined;
     if (handler === undefined) return failure(404, 'OBJECT_NOT_FOUND', `No endpoint for ${req.method} ${path}`);
+    if (handler === batchUpsert && options.upsertFailureEvery !== undefined && ++upsertCount % options.upsertFailureEvery === 0) {
+      badGatewayCount++;
+      return { status: 502, body: { status: 'error', message: 'Bad Gateway' } };
+    }
     let body: unknown;
     try {
       body = JSON.parse(rawBody);
@@ -242,34 +322,55 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
     return handler(body);
   }
 
-  function send(res: ServerResponse, remaining: number, answer: Answer): void {
-    res.writeHead(answer.status, {
-      'content-type': 'application/json;charset=utf-8',
+  /** A CRM API request after the burst window counted it: limits, then auth, then the endpoint. */
+  function answerApi(req: IncomingMessage, url: URL, rawBody: string, burstRemaining: number): { answer: Answer; headers: Record<string, string> } {
+    const headers: Record<string, string> = {
       'x-hubspot-ratelimit-max': String(burst.requests),
-      'x-hubspot-ratelimit-remaining': String(Math.max(0, remaining)),
+      'x-hubspot-ratelimit-remaining': String(Math.max(0, burstRemaining)),
       'x-hubspot-ratelimit-interval-milliseconds': String(burst.intervalMs),
-    });
+    };
+    if (burstRemaining < 0) {
+      rateLimitedCount++;
+      return { answer: rateLimited('TEN_SECONDLY_ROLLING', 'You have reached your ten_secondly_rolling limit.'), headers };
+    }
+    const caller = authenticate(req.headers.authorization);
+    if (caller.kind === 'refused') {
+      unauthorizedCount++;
+      return { answer: caller.answer, headers };
+    }
+    // Only private apps have a daily limit; HubSpot sends OAuth calls no daily headers, as there is none for them.
+    if (caller.kind === 'private-app') {
+      const spent = dailyUsed >= dailyLimit;
+      if (!spent) dailyUsed++;
+      headers['x-hubspot-ratelimit-daily'] = String(dailyLimit);
+      headers['x-hubspot-ratelimit-daily-remaining'] = String(dailyLimit - dailyUsed);
+      if (spent) {
+        rateLimitedCount++;
+        return { answer: rateLimited('DAILY', 'You have reached your daily limit.'), headers };
+      }
+    }
+    return { answer: route(req, url, rawBody), headers };
+  }
+
+  function send(res: ServerResponse, answer: Answer, headers: Record<string, string> = {}): void {
+    res.writeHead(answer.status, { 'content-type': 'application/json;charset=utf-8', ...headers });
     res.end(JSON.stringify(answer.body));
   }
 
   const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'emulator'}`);
+    // The OAuth endpoint is outside the CRM API's burst and daily limits.
+    if (req.method === 'POST' && url.pathname === '/oauth/v1/token') {
+      text(req).then((rawBody) => send(res, oauth.exchange(req.headers['content-type'], rawBody)), () => res.destroy());
+      return;
+    }
     requestCount++;
     // Every request counts against the burst window, refused ones included, as on HubSpot.
     const remaining = countArrival();
     text(req).then(
       (rawBody) => {
-        if (remaining >= 0) return send(res, remaining, route(req, rawBody));
-        rateLimitedCount++;
-        send(res, remaining, {
-          status: 429,
-          body: {
-            status: 'error',
-            message: 'You have reached your ten_secondly_rolling limit.',
-            errorType: 'RATE_LIMIT',
-            correlationId: randomUUID(),
-            policyName: 'TEN_SECONDLY_ROLLING',
-          },
-        });
+        const { answer, headers } = answerApi(req, url, rawBody, remaining);
+        send(res, answer, headers);
       },
       () => res.destroy(),
     );
@@ -279,10 +380,20 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
   return {
     url,
     token,
+    oauthClient: oauth.client,
     records: () => [...records.values()].map(({ id, properties: values }) => ({ id, properties: { ...values } })),
     writesPerRecord: () => new Map(writes),
     requestCount: () => requestCount,
+    tokenRequests: () => oauth.requestCount(),
     rateLimitedCount: () => rateLimitedCount,
+    unauthorizedCount: () => unauthorizedCount,
+    badGatewayCount: () => badGatewayCount,
+    resetDailyLimit: () => {
+      dailyUsed = 0;
+    },
+    setRejectInput: (next) => {
+      rejectInput = next;
+    },
     close,
   };
 }

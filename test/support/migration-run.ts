@@ -22,8 +22,9 @@ export async function customerBaseMigration(
 /** The contacts a migration holds, by number, with what verification found. */
 export async function contactsOf(sandbox: Sandbox, migrationId: string) {
   return sandbox.db
-    .selectFrom('contacts')
-    .select(['e164', 'reachability', 'crm_id'])
-    .where('migration_id', '=', migrationId)
+    .selectFrom('contacts as c')
+    .leftJoin('crm_sync_state as s', (join) => join.onRef('s.contact_id', '=', 'c.id').on('s.crm', '=', 'hubspot'))
+    .select(['c.e164', 'c.reachability', 's.record_id as crm_id'])
+    .where('c.migration_id', '=', migrationId)
     .execute();
 }

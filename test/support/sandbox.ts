@@ -12,7 +12,7 @@ import { openDatabase } from '../../database/connect.ts';
 import type { Database } from '../../database/schema.ts';
 import { createTemporalClient } from '../../temporal/client.ts';
 import type { TemporalSettings } from '../../temporal/connection-settings.ts';
-import { createConnectors } from '../../worker/connector-settings.ts';
+import { configuredCrms, createConnectors } from '../../worker/connector-settings.ts';
 import { createMigrationWorker } from '../../worker/migration-worker.ts';
 import type { WebhookServer } from '../../worker/webhook-server.ts';
 import { webhookRoutes } from '../../worker/webhook-routes.ts';
@@ -60,6 +60,7 @@ export async function openSandbox(options: SandboxEmulatorsOptions = {}): Promis
     client,
     taskQueue: temporal.taskQueue,
     routes: webhookRoutes(emulators.settings, viberBot),
+    crms: configuredCrms(emulators.settings),
     port: 0,
     host: '127.0.0.1',
   });
