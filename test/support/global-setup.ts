@@ -18,8 +18,10 @@ declare module 'vitest' {
   }
 }
 
-// Runs side by side (for example in two checkouts) each need a database of their own: CHANNELSHIFT_TEST_DATABASE names it.
-const TEST_DATABASE = process.env.CHANNELSHIFT_TEST_DATABASE || 'channelshift_test';
+// Runs side by side (two checkouts, a test file run beside the whole suite) each get a database of their own, dropped
+// at the end; CHANNELSHIFT_TEST_DATABASE names one to keep for a look afterwards.
+const NAMED_DATABASE = process.env.CHANNELSHIFT_TEST_DATABASE;
+const TEST_DATABASE = NAMED_DATABASE || `channelshift_test_${process.pid}`;
 
 /**
  * One real Temporal dev server, one fresh PostgreSQL database and one workflow bundle for the whole run.
@@ -56,6 +58,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     await environment.teardown();
     rmSync(bundleDir, { recursive: true, force: true });
+    if (NAMED_DATABASE) return;
+    const cleanup = new pg.Client({ connectionString: maintenanceUrl });
+    await cleanup.connect();
+    await cleanup.query(`DROP DATABASE IF EXISTS ${TEST_DATABASE} WITH (FORCE)`);
+    await cleanup.end();
   };
 }
 
