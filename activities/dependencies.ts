@@ -5,6 +5,7 @@ import type { CrmClient, CrmName } from '../connectors/crm-contact.ts';
 import type { SourceConnectors } from './extract/source-connectors.ts';
 import type { MessagingConnectors } from './opt-in/messaging-connectors.ts';
 import type { CarrierLookup } from '../connectors/carrier-lookup.ts';
+import type { WhatsAppTemplatesClient } from '../connectors/whatsapp/templates-client.ts';
 
 /** What activities reach the outside world through; given to the factory so tests and the demo choose it. */
 export interface ActivityDependencies {
@@ -17,5 +18,7 @@ export interface ActivityDependencies {
   crms: Partial<Record<CrmName, CrmClient>>;
   sources: SourceConnectors;
   messaging: MessagingConnectors;
+  /** Meta's template management for the business account, to submit converted templates for review. */
+  whatsAppTemplates?: WhatsAppTemplatesClient;
   clock: () => Date;
 }

@@ -11,6 +11,11 @@ import { sendCampaignStepActivity } from './opt-in/send-campaign-step.ts';
 import { activateConsentingActivity } from './opt-in/activate-consenting.ts';
 import { settleActivationsActivity } from './opt-in/settle-activations.ts';
 import { campaignCountsActivity, closeCampaignActivity } from './opt-in/campaign-counts.ts';
+import { planRolloutActivity } from './rollout/plan-rollout.ts';
+import { sendRolloutBatchActivity } from './rollout/send-rollout-batch.ts';
+import { sendRolloutFallbacksActivity } from './rollout/send-rollout-fallbacks.ts';
+import { rolloutReportActivity } from './rollout/rollout-report.ts';
+import { checkTemplateStatusActivity, submitTemplateActivity } from './templates/submit-template.ts';
 
 export type { ActivityDependencies } from './dependencies.ts';
 
@@ -30,6 +35,12 @@ export function createActivities(dependencies: ActivityDependencies) {
     settleActivations: settleActivationsActivity(dependencies),
     closeCampaign: closeCampaignActivity(dependencies),
     campaignCounts: campaignCountsActivity(dependencies),
+    planRollout: planRolloutActivity(dependencies),
+    sendRolloutBatch: sendRolloutBatchActivity(dependencies),
+    sendRolloutFallbacks: sendRolloutFallbacksActivity(dependencies),
+    rolloutReport: rolloutReportActivity(dependencies),
+    submitTemplate: submitTemplateActivity(dependencies),
+    checkTemplateStatus: checkTemplateStatusActivity(dependencies),
   };
 }
 

@@ -9,6 +9,9 @@ import { qualityCommand } from './commands/quality.ts';
 import { backupCommand } from './commands/backup.ts';
 import { dlqCommand } from './commands/dlq.ts';
 import { scheduleCommand } from './commands/schedule.ts';
+import { sandboxCommand } from './commands/sandbox.ts';
+import { scenariosCommand } from './commands/scenarios.ts';
+import { rolloutCommand } from './commands/rollout.ts';
 import { UsageError } from './usage-error.ts';
 
 const usage = `channelshift: move a business's customers from SMS and Viber to WhatsApp, durably, on Temporal.
@@ -31,6 +34,15 @@ const usage = `channelshift: move a business's customers from SMS and Viber to W
   channelshift schedule show|pause|resume|delete ID [--note TEXT]
   channelshift schedule backfill ID --from ISO --to ISO
                                                 run the syncs a paused or missed stretch of the window would have run
+  channelshift scenarios convert FILE... [--named] [--out DIR] [--json]
+                                                SMS and Viber scenarios as WhatsApp templates, or why each cannot be
+  channelshift scenarios submit FILE... [--named] [--wait] [--poll-every DURATION]
+                                                store the templates and wait for Meta's review of each, durably
+  channelshift scenarios status [--json]        where Meta's review of each stored template stands
+  channelshift rollout start --config FILE      roll scenarios out on WhatsApp in stages, A/B against the old channel
+  channelshift rollout report ID [--json]       per scenario, channel and cohort: delivery, read and reply rates, response time
+  channelshift sandbox run FLOW --script CONVERSATION [--json]
+                                                play a scripted conversation through a bot flow converted to WhatsApp
   channelshift worker                           run a worker (settings from the environment, see README.md)
   channelshift demo [--rows N]                  the whole pipeline on generated data, with emulators and a local Temporal`;
 
@@ -43,6 +55,9 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   backup: backupCommand,
   dlq: dlqCommand,
   schedule: scheduleCommand,
+  scenarios: scenariosCommand,
+  sandbox: sandboxCommand,
+  rollout: rolloutCommand,
   worker: workerCommand,
   demo: demoCommand,
 };

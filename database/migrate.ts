@@ -4,6 +4,8 @@ import * as migrationPipeline from './migrations/0001-migration-pipeline.ts';
 import * as sources from './migrations/0002-sources.ts';
 import * as optIn from './migrations/0003-opt-in.ts';
 import * as crmSync from './migrations/0004-crm-sync.ts';
+import * as scenarioRollout from './migrations/0005-scenario-rollout.ts';
+import * as whatsAppTemplates from './migrations/0006-whatsapp-templates.ts';
 
 /** Migrations are listed here rather than read from a folder, so they also work from a bundle or a container. */
 const migrations: Record<string, Migration> = {
@@ -11,6 +13,8 @@ const migrations: Record<string, Migration> = {
   '0002-sources': sources,
   '0003-opt-in': optIn,
   '0004-crm-sync': crmSync,
+  '0005-scenario-rollout': scenarioRollout,
+  '0006-whatsapp-templates': whatsAppTemplates,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

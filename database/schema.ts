@@ -1,4 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { MessageTemplateDefinition, TemplateStatus } from '../connectors/whatsapp/message-template.ts';
+import type { ConvertedVariable } from '../scenarios/convert/conversion.ts';
 
 /** One row of a source as read. Never changed or deleted: with its normalised number it is a contact's provenance. */
 export interface StagedRowTable {
@@ -333,6 +335,67 @@ export interface WhatsAppStatusEventTable {
   received_at: Generated<Date>;
 }
 
+/** A scenario rollout: its configuration (the workflow's input) and its audience's size, planned once. */
+export interface RolloutTable {
+  rollout_id: string;
+  migration_id: string;
+  config: ColumnType<Record<string, unknown>, string, string>;
+  batches: number;
+  audience: number;
+  created_at: Generated<Date>;
+}
+
+/** A contact a rollout reaches: its cohort bucket, its old channel, and why it is outside the comparison if it is. */
+export interface RolloutAudienceTable {
+  rollout_id: string;
+  contact_id: ColumnType<string, string | number, never>;
+  batch_no: number;
+  /** 0–99, from a hash of the rollout id and the contact id: the same contact always lands in the same cohort. */
+  bucket: number;
+  /** Null for contacts in the A/B comparison; otherwise why they get every scenario on the old channel. */
+  held_out: RolloutHeldOut | null;
+  e164: string;
+  old_channel: 'sms' | 'viber';
+  old_vendor: 'vonage' | 'plivo' | 'viber';
+  /** E.164 for SMS, the Viber user id for Viber. */
+  old_address: string;
+}
+
+/** `no-consent`: the number never said yes. `not-on-whatsapp`: a WhatsApp message already failed with 131026. */
+export type RolloutHeldOut = 'no-consent' | 'not-on-whatsapp';
+
+/**
+ * One message of a rollout's scenario to one contact, written (`sending`) before the request goes out; the status
+ * webhooks fill in what became of it. A fallback is a second row (`attempt` = 'fallback') naming the first.
+ */
+export interface RolloutSendTable {
+  id: Generated<string>;
+  rollout_id: string;
+  scenario_id: string;
+  contact_id: ColumnType<string, string | number, never>;
+  /** The cohort's name, or the held-out group for contacts outside the comparison. */
+  cohort: string;
+  attempt: 'first' | 'fallback';
+  channel: 'whatsapp' | 'sms' | 'viber';
+  vendor: string;
+  form: 'template' | 'session' | 'text';
+  /** Why this channel and form (the sending policy's reason). */
+  reason: string;
+  address: string;
+  state: 'sending' | 'sent' | 'failed';
+  vendor_message_id: string | null;
+  fallback_of: ColumnType<string | null, string | number | null, never>;
+  intent_at: Date;
+  sent_at: Date | null;
+  delivered_at: Date | null;
+  /** WhatsApp's `read`; SMS has no read receipt. */
+  read_at: Date | null;
+  failed_at: Date | null;
+  /** Meta's code on a failed WhatsApp status (131026, 131047, ...). */
+  error_code: number | null;
+  error: string | null;
+}
+
 export interface Database {
   staged_rows: StagedRowTable;
   normalized_rows: NormalizedRowTable;
@@ -355,4 +418,28 @@ export interface Database {
   consent_ledger: ConsentLedgerTable;
   consent_states: ConsentStateTable;
   whatsapp_status_events: WhatsAppStatusEventTable;
+  rollouts: RolloutTable;
+  rollout_audience: RolloutAudienceTable;
+  rollout_sends: RolloutSendTable;
+  whatsapp_templates: WhatsAppTemplateTable;
+}
+
+/** A template converted from a scenario, and where Meta's review of it stands. */
+export interface WhatsAppTemplateTable {
+  name: string;
+  language: string;
+  /** As submitted to `/{waba-id}/message_templates`. */
+  definition: ColumnType<MessageTemplateDefinition, string, string>;
+  /** Each variable's parameter, the placeholder it came from, and the contact or order field that fills it. */
+  variables: ColumnType<ConvertedVariable[], string, string>;
+  /** The scenario it came from: `file.csv line 4`. */
+  origin: string;
+  /** `DRAFT` until submitted; then Meta's status. */
+  status: TemplateStatus | 'DRAFT';
+  template_id: string | null;
+  /** Meta's reason for a rejection. */
+  reason: string | null;
+  submitted_at: Date | null;
+  decided_at: Date | null;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
 }

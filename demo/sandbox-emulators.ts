@@ -9,7 +9,7 @@ import { startPlivoEmulator, type PlivoEmulator } from '../connectors/plivo/emul
 import { startPlivoMessagingEmulator, type PlivoMessagingEmulator } from '../connectors/plivo/messaging-emulator.ts';
 import { PLIVO_SEND_RATE } from '../connectors/plivo/send-client.ts';
 import { startViberEmulator, type ViberEmulator } from '../connectors/viber/emulator.ts';
-import { startWhatsAppCloudEmulator, type WhatsAppCloudEmulator } from '../connectors/whatsapp/cloud-emulator.ts';
+import { startWhatsAppCloudEmulator, type WhatsAppCloudEmulator, type WhatsAppCloudEmulatorOptions } from '../connectors/whatsapp/cloud-emulator.ts';
 import { WHATSAPP_THROUGHPUT } from '../connectors/whatsapp/cloud-client.ts';
 import { emulatedCustomers, type EmulatedCustomers } from '../connectors/emulated-customers.ts';
 import type { CarrierAnswer } from '../connectors/carrier-lookup.ts';
@@ -51,6 +51,8 @@ export interface SandboxEmulatorsOptions {
   sendRates?: { vonageSms?: number; plivoSms?: number; whatsApp?: number };
   /** Unique WhatsApp customers per moving 24 h, on both sides. Default the first tier, 250. */
   whatsAppMessagingLimit?: number;
+  /** How Meta behaves beyond the rates above: template review, read rate, more pre-approved templates. */
+  whatsApp?: Omit<WhatsAppCloudEmulatorOptions, 'customers' | 'throughput' | 'messagingLimit'>;
 }
 
 /** Every vendor the product talks to, emulated on 127.0.0.1, and the settings a worker needs to reach them. */
@@ -98,7 +100,7 @@ export async function startSandboxEmulators(options: SandboxEmulatorsOptions = {
     startPlivoEmulator({ ...PLIVO_ACCOUNT, messages: options.histories?.plivo ?? [], rateLimit: plivoRate, faults: options.faults }),
     startPlivoMessagingEmulator({ ...PLIVO_ACCOUNT, customers, sendRate: plivoSendRate, lineTypes: options.lineTypes }),
     startViberEmulator({ users: options.histories?.viber ?? [], faults: options.faults, customers }),
-    startWhatsAppCloudEmulator({ templates, customers, throughput, messagingLimit }),
+    startWhatsAppCloudEmulator({ ...options.whatsApp, templates: [...templates, ...(options.whatsApp?.templates ?? [])], customers, throughput, messagingLimit }),
   ]);
   const settings: ConnectorSettings = {
     whatsAppContacts: { baseUrl: contactsCheck.url, token: contactsCheck.token },
@@ -142,6 +144,7 @@ export async function startSandboxEmulators(options: SandboxEmulatorsOptions = {
       messagingLimit,
       appSecret: whatsApp.appSecret,
       verifyToken: WHATSAPP_VERIFY_TOKEN,
+      businessAccountId: whatsApp.businessAccountId,
     },
   };
   const env: Record<string, string> = {
@@ -179,6 +182,7 @@ export async function startSandboxEmulators(options: SandboxEmulatorsOptions = {
     WHATSAPP_MESSAGING_LIMIT: String(messagingLimit),
     WHATSAPP_APP_SECRET: whatsApp.appSecret,
     WHATSAPP_VERIFY_TOKEN: WHATSAPP_VERIFY_TOKEN,
+    WHATSAPP_BUSINESS_ACCOUNT_ID: whatsApp.businessAccountId,
   };
   const all = [contactsCheck, hubspot, salesforce, vonage, vonageMessaging, plivo, plivoMessaging, viber, whatsApp];
   return {

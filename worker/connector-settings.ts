@@ -12,6 +12,7 @@ import { createPlivoMessagesClient, PLIVO_LIST_RATE, type PlivoSettings } from '
 import { createPlivoSendClient, PLIVO_SEND_RATE } from '../connectors/plivo/send-client.ts';
 import { createPlivoLookupClient } from '../connectors/plivo/lookup-client.ts';
 import { createViberBotClient, type ViberBotSettings } from '../connectors/viber/bot-client.ts';
+import { createWhatsAppTemplatesClient, type WhatsAppTemplatesClient } from '../connectors/whatsapp/templates-client.ts';
 import { createWhatsAppCloudClient, WHATSAPP_THROUGHPUT, type WhatsAppCloudSettings } from '../connectors/whatsapp/cloud-client.ts';
 import type { CarrierLookup } from '../connectors/carrier-lookup.ts';
 import type { SourceConnectors } from '../activities/extract/source-connectors.ts';
@@ -31,7 +32,8 @@ export interface ConnectorSettings {
   vonage?: VonageReportsSettings & { smsBaseUrl: string; insightBaseUrl: string; smsRate: RateLimit; smsFrom?: string; signature?: { secret: string; method: VonageSignatureMethod } };
   plivo?: PlivoSettings & { listRate: RateLimit; sendBaseUrl: string; lookupBaseUrl: string; sendRate: RateLimit; smsFrom?: string };
   viber?: ViberBotSettings;
-  whatsApp?: WhatsAppCloudSettings & { messagingLimit: number; appSecret?: string; verifyToken?: string };
+  /** `businessAccountId` (the WABA's id) is needed only to submit templates. */
+  whatsApp?: WhatsAppCloudSettings & { messagingLimit: number; appSecret?: string; verifyToken?: string; businessAccountId?: string };
   /** Where vendors reach this product's webhooks (`https://hooks.example.com`), for per-message status URLs. */
   publicWebhookUrl?: string;
 }
@@ -116,6 +118,7 @@ export function connectorSettings(env: NodeJS.ProcessEnv = process.env): Connect
           messagingLimit,
           appSecret: env.WHATSAPP_APP_SECRET || undefined,
           verifyToken: env.WHATSAPP_VERIFY_TOKEN || undefined,
+          businessAccountId: env.WHATSAPP_BUSINESS_ACCOUNT_ID || undefined,
         }
       : undefined,
     publicWebhookUrl: env.PUBLIC_WEBHOOK_URL?.replace(/\/+$/, '') || undefined,
@@ -172,6 +175,7 @@ export interface Connectors {
   crms: Partial<Record<CrmName, CrmClient>>;
   sources: SourceConnectors;
   messaging: MessagingConnectors;
+  whatsAppTemplates?: WhatsAppTemplatesClient;
 }
 
 /** The CRMs these settings can write to. */
@@ -205,5 +209,6 @@ export function createConnectors(settings: ConnectorSettings): Connectors {
       whatsAppMessagingLimit: whatsApp?.messagingLimit ?? DEFAULT_WHATSAPP_MESSAGING_LIMIT,
       publicWebhookUrl: settings.publicWebhookUrl,
     },
+    whatsAppTemplates: whatsApp?.businessAccountId ? createWhatsAppTemplatesClient({ ...whatsApp, businessAccountId: whatsApp.businessAccountId }) : undefined,
   };
 }

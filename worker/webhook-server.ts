@@ -9,6 +9,7 @@ import { vonageDeliveryReceiptRoute, vonageInboundSmsRoute } from '../connectors
 import type { VonageSignatureMethod } from '../connectors/vonage/webhook-signature.ts';
 import { plivoInboundMessageRoute, plivoStatusRoute } from '../connectors/plivo/webhook-routes.ts';
 import { whatsAppWebhookRoute } from '../connectors/whatsapp/webhook-route.ts';
+import type { TemplateStatusUpdate } from '../connectors/whatsapp/cloud-webhook.ts';
 
 /** Each vendor's route is served when the worker has the secret that signs its webhooks. */
 export interface WebhookRoutes {
@@ -26,6 +27,8 @@ export interface WebhookServerOptions extends WebhookRoutes {
    * without waking campaigns (for a receiver of source callbacks only; a worker passes one that signals them).
    */
   events?: InboundEvents;
+  /** Where Meta's template decisions go: a worker's wake the approval workflows. Default: acknowledged, not kept. */
+  templateStatuses?: (updates: TemplateStatusUpdate[]) => Promise<void>;
   port: number;
   host: string;
   clock?: () => Date;
@@ -64,7 +67,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     routes.set(webhookPaths.plivoInbound, plivoInboundMessageRoute({ ...options.plivo, events, clock }));
     routes.set(webhookPaths.plivoStatus, plivoStatusRoute({ ...options.plivo, events, clock }));
   }
-  if (options.whatsApp) routes.set(webhookPaths.whatsApp, whatsAppWebhookRoute({ ...options.whatsApp, events }));
+  if (options.whatsApp) routes.set(webhookPaths.whatsApp, whatsAppWebhookRoute({ ...options.whatsApp, events, templateStatuses: options.templateStatuses }));
   const server = createServer((request, response) => {
     const route = routes.get(new URL(request.url ?? '/', 'http://webhooks').pathname);
     if (!route) {

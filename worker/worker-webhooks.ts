@@ -4,6 +4,7 @@ import type { Database } from '../database/schema.ts';
 import { inboundEventRecorder } from '../activities/opt-in/inbound-event-recorder.ts';
 import { campaignNudge } from './campaign-nudge.ts';
 import { crmNudge } from './crm-nudge.ts';
+import { templateReviewSignal } from './template-review-signal.ts';
 import type { CrmName } from '../connectors/crm-contact.ts';
 import { startWebhookServer, type WebhookRoutes, type WebhookServer } from './webhook-server.ts';
 
@@ -20,10 +21,10 @@ export interface WorkerWebhooksOptions {
 }
 
 /**
- * The webhook receiver as a worker serves it: events recorded in the database, and their campaigns and the CRM live
- * sync woken through Temporal.
+ * The webhook receiver as a worker serves it: events recorded in the database, and their campaigns, the CRM live
+ * sync and template approvals woken through Temporal.
  */
 export function startWorkerWebhooks({ db, client, taskQueue, routes, crms, port, host }: WorkerWebhooksOptions): Promise<WebhookServer> {
   const events = inboundEventRecorder({ db, nudge: campaignNudge({ client, taskQueue, db }), crmChanged: crmNudge({ client, taskQueue, crms }) });
-  return startWebhookServer({ db, ...routes, events, port, host });
+  return startWebhookServer({ db, ...routes, events, templateStatuses: templateReviewSignal({ db, client }), port, host });
 }

@@ -5,3 +5,5 @@ export { optInCampaignWorkflow } from './opt-in-campaign.ts';
 export { crmSyncWorkflow } from './crm-sync.ts';
 export { crmLiveSyncWorkflow } from './crm-live-sync.ts';
 export { transitionSyncWorkflow } from './transition-sync.ts';
+export { scenarioRolloutWorkflow } from './scenario-rollout.ts';
+export { templateApprovalWorkflow } from './template-approval.ts';

@@ -15,7 +15,8 @@ export const NOT_ON_WHATSAPP = 131026;
 
 /**
  * Stores what the webhooks received, once each, and acts on it: a yes or a STOP enters the consent ledger, a
- * receipt settles a send, a WhatsApp status settles a contact's activation. Every write is keyed by the vendor's
+ * receipt settles a send (a campaign's or a rollout's), a WhatsApp status settles a contact's activation and what
+ * became of a rollout's message. Every write is keyed by the vendor's
  * id, so a webhook delivered twice, or retried after a 500, changes nothing the second time.
  */
 export function inboundEventRecorder({ db, nudge, crmChanged = async () => {} }: { db: Kysely<Database>; nudge: CampaignNudge; crmChanged?: CrmNudge }): InboundEvents {
@@ -97,6 +98,7 @@ export function inboundEventRecorder({ db, nudge, crmChanged = async () => {} }:
           ]),
         )
         .execute();
+      await recordRolloutReceipt(db, event);
     },
 
     async whatsAppStatus(event: WhatsAppStatus) {
@@ -117,7 +119,8 @@ export function inboundEventRecorder({ db, nudge, crmChanged = async () => {} }:
           .where('vendor', '=', 'whatsapp')
           .where((w) => w.or([w('vendor_message_id', '=', event.wamid), ...(reference ? [w('id', '=', reference)] : [])]))
           .returning('contact_id')
-          .executeTakeFirst();
+          .executeTakeFirst()
+          .then((campaignMessage) => campaignMessage ?? recordRolloutStatus(trx, event));
         if (!message) return undefined;
         const settled = activationOf(event);
         if (settled === 'sent') {
@@ -152,6 +155,48 @@ async function inSomeCrm(db: Kysely<Database>, contact: { e164: string } | { con
     .limit(1)
     .executeTakeFirst();
   return held !== undefined;
+}
+
+/** Our reference on a rollout's message (`r<row id>`), apart from the campaign's plain row ids. */
+function rolloutReference(reference: string | undefined): string | undefined {
+  return reference !== undefined && /^r\d{1,18}$/.test(reference) ? reference.slice(1) : undefined;
+}
+
+/** A receipt for a rollout's SMS or Viber message: it went out, and was delivered or not. The first word on each stays. */
+async function recordRolloutReceipt(db: Kysely<Database>, event: DeliveryReceipt): Promise<void> {
+  const reference = rolloutReference(event.reference);
+  if (reference === undefined && event.providerMessageId === undefined) return;
+  await db
+    .updateTable('rollout_sends')
+    .set({
+      state: sql`CASE WHEN state = 'sending' THEN 'sent' ELSE state END`,
+      vendor_message_id: sql`coalesce(vendor_message_id, ${event.providerMessageId ?? null})`,
+      ...(event.status === 'delivered' ? { delivered_at: sql`coalesce(delivered_at, ${event.at})` } : {}),
+      ...(event.status === 'failed' ? { failed_at: sql`coalesce(failed_at, ${event.at})` } : {}),
+    })
+    .where('vendor', '=', event.provider)
+    .where('address', '=', event.recipient)
+    .where((w) => w.or([...(reference ? [w('id', '=', reference)] : []), ...(event.providerMessageId ? [w('vendor_message_id', '=', event.providerMessageId)] : [])]))
+    .execute();
+}
+
+/** A WhatsApp status of a rollout's message: delivered, read (which is delivered too) or failed with Meta's code. */
+async function recordRolloutStatus(trx: Kysely<Database>, event: WhatsAppStatus): Promise<{ contact_id: string } | undefined> {
+  const reference = rolloutReference(event.callbackData);
+  const delivered = event.status === 'delivered' || event.status === 'read';
+  return trx
+    .updateTable('rollout_sends')
+    .set({
+      state: sql`CASE WHEN state = 'sending' THEN 'sent' ELSE state END`,
+      vendor_message_id: event.wamid,
+      ...(delivered ? { delivered_at: sql`coalesce(delivered_at, ${event.at})` } : {}),
+      ...(event.status === 'read' ? { read_at: sql`coalesce(read_at, ${event.at})` } : {}),
+      ...(event.status === 'failed' ? { failed_at: sql`coalesce(failed_at, ${event.at})`, error_code: sql`coalesce(error_code, ${event.errorCodes[0] ?? null}::int)` } : {}),
+    })
+    .where('vendor', '=', 'whatsapp')
+    .where((w) => w.or([w('vendor_message_id', '=', event.wamid), ...(reference ? [w('id', '=', reference)] : [])]))
+    .returning('contact_id')
+    .executeTakeFirst();
 }
 
 function outboundState(status: WhatsAppStatus['status']): 'sent' | 'delivered' | 'failed' {

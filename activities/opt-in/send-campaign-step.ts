@@ -1,14 +1,12 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'kysely';
 import type { ActivityDependencies } from '../dependencies.ts';
 import type { CampaignPlan } from '../../workflows/opt-in-campaign-input.ts';
 import { loadCampaignPlan } from './campaign-plans.ts';
 import { ConsentLedger } from './consent-ledger.ts';
-import { requireMessaging } from './messaging-connectors.ts';
+import { oldChannelSender, type SendOutcome } from './old-channel-sender.ts';
 import { quietUntil } from './quiet-hours.ts';
 import { VIBER_BROADCAST_RECEIVERS } from '../../connectors/viber/bot-client.ts';
-import { isUnansweredSend } from '../../connectors/vendor-failure.ts';
 
 export type OldChannelStep = 'notice' | 'reminder';
 
@@ -36,6 +34,7 @@ const SMS_CHUNK = 50;
  * decision is STOP are left out right before each chunk goes, wherever the STOP came from.
  */
 export function sendCampaignStepActivity({ db, messaging, clock }: Pick<ActivityDependencies, 'db' | 'messaging' | 'clock'>) {
+  const sender = oldChannelSender({ messaging, clock });
   return async function sendCampaignStep(campaignId: string, step: OldChannelStep, batchNo: number): Promise<StepResult> {
     const plan = await loadCampaignPlan(db, campaignId);
     const now = clock();
@@ -111,93 +110,34 @@ export function sendCampaignStepActivity({ db, messaging, clock }: Pick<Activity
       .returning(['id', 'contact_id'])
       .execute();
     const idOf = new Map(rows.map((row) => [row.contact_id, row.id]));
-    const toSend = allowed.filter((r) => idOf.has(r.contact_id)).map((r) => ({ ...r, outboundId: idOf.get(r.contact_id)! }));
     const textOf = (r: Recipient) => (plan.texts[r.language] ?? plan.texts[plan.defaultLanguage]!)[step];
+    // SMS goes to the number; the row's id is the reference its receipt comes back with.
+    const toSend = allowed
+      .filter((r) => idOf.has(r.contact_id))
+      .map((r) => ({ id: idOf.get(r.contact_id)!, vendor: r.vendor, address: r.vendor === 'viber' ? r.address : r.e164, text: textOf(r), reference: String(idOf.get(r.contact_id)!) }));
 
-    const outcomes: Outcome[] = toSend[0]?.vendor === 'viber' ? await broadcast(plan, toSend, textOf) : await Promise.all(toSend.map((r) => sendSms(r, textOf(r))));
+    const outcomes = toSend[0]?.vendor === 'viber' ? await sender.viber(toSend, plan.viberSender) : await Promise.all(toSend.map((m) => sender.sms(m)));
     await settle(outcomes);
     const retryable = outcomes.find((o) => o.kind === 'retry' || o.kind === 'unconfirmed');
     if (retryable && 'failure' in retryable) throw retryable.failure;
     return outcomes.filter((o) => o.kind === 'sent').length;
   }
 
-  type Outcome =
-    | { kind: 'sent'; outboundId: string; vendorMessageId: string }
-    | { kind: 'refused'; outboundId: string; reason: string }
-    | { kind: 'retry' | 'unconfirmed'; outboundId: string; failure: unknown };
-
-  async function sendSms(r: Recipient & { outboundId: string }, text: string): Promise<Outcome> {
-    // A vendor the worker cannot reach fails the whole step (outside the try), not each recipient.
-    const vonage = r.vendor === 'vonage' ? requireMessaging(messaging, 'vonageSms') : undefined;
-    const plivo = r.vendor === 'plivo' ? requireMessaging(messaging, 'plivoSms') : undefined;
-    try {
-      if (vonage) {
-        const { messageId } = await vonage.client.send({
-          from: vonage.from,
-          to: r.e164,
-          text,
-          clientRef: String(r.outboundId),
-          callbackUrl: messaging.publicWebhookUrl && `${messaging.publicWebhookUrl}/webhooks/vonage/delivery-receipt`,
-        });
-        return { kind: 'sent', outboundId: r.outboundId, vendorMessageId: messageId };
-      }
-      const { messageUuid } = await plivo!.client.send({
-        src: plivo!.from,
-        dst: r.e164,
-        text,
-        statusUrl: messaging.publicWebhookUrl && `${messaging.publicWebhookUrl}/webhooks/plivo/status?ref=${r.outboundId}`,
-      });
-      return { kind: 'sent', outboundId: r.outboundId, vendorMessageId: messageUuid };
-    } catch (failure) {
-      return failed(r.outboundId, failure);
-    }
-  }
-
-  async function broadcast(plan: CampaignPlan, recipients: (Recipient & { outboundId: string })[], textOf: (r: Recipient) => string): Promise<Outcome[]> {
-    const byText = new Map<string, (Recipient & { outboundId: string })[]>();
-    for (const r of recipients) {
-      const text = textOf(r);
-      byText.set(text, [...(byText.get(text) ?? []), r]);
-    }
-    const outcomes: Outcome[] = [];
-    const viber = requireMessaging(messaging, 'viberBot');
-    for (const [text, group] of byText) {
-      try {
-        const { messageToken, failed: refused } = await viber.broadcastMessage({ receivers: group.map((r) => r.address), text, senderName: plan.viberSender });
-        const reasonOf = new Map(refused.map((f) => [f.receiver, `Viber status ${f.status}: ${f.statusMessage}`]));
-        for (const r of group) {
-          const reason = reasonOf.get(r.address);
-          outcomes.push(reason ? { kind: 'refused', outboundId: r.outboundId, reason } : { kind: 'sent', outboundId: r.outboundId, vendorMessageId: messageToken });
-        }
-      } catch (failure) {
-        outcomes.push(...group.map((r) => failed(r.outboundId, failure)));
-      }
-    }
-    return outcomes;
-  }
-
-  async function settle(outcomes: Outcome[]): Promise<void> {
+  async function settle(outcomes: SendOutcome[]): Promise<void> {
     const now = clock();
     const sent = outcomes.filter((o) => o.kind === 'sent');
     if (sent.length > 0) {
       await sql`
         UPDATE outbound_messages AS o
         SET state = CASE WHEN o.state = 'sending' THEN 'sent' ELSE o.state END, vendor_message_id = u.vendor_message_id, sent_at = ${now}
-        FROM unnest(${sent.map((o) => o.outboundId)}::bigint[], ${sent.map((o) => o.vendorMessageId)}::text[]) AS u(id, vendor_message_id)
+        FROM unnest(${sent.map((o) => o.id)}::bigint[], ${sent.map((o) => o.vendorMessageId)}::text[]) AS u(id, vendor_message_id)
         WHERE o.id = u.id`.execute(db);
     }
     for (const o of outcomes) {
-      if (o.kind === 'refused') await db.updateTable('outbound_messages').set({ state: 'failed', error: o.reason }).where('id', '=', o.outboundId).execute();
+      if (o.kind === 'refused') await db.updateTable('outbound_messages').set({ state: 'failed', error: o.reason }).where('id', '=', o.id).execute();
     }
     // A send the vendor turned away for now was not sent: its row goes, so the retry sends it.
-    const retried = outcomes.filter((o) => o.kind === 'retry').map((o) => o.outboundId);
+    const retried = outcomes.filter((o) => o.kind === 'retry').map((o) => o.id);
     if (retried.length > 0) await db.deleteFrom('outbound_messages').where('id', 'in', retried).execute();
   }
-}
-
-function failed(outboundId: string, failure: unknown): { kind: 'refused'; outboundId: string; reason: string } | { kind: 'retry' | 'unconfirmed'; outboundId: string; failure: unknown } {
-  if (failure instanceof ApplicationFailure && failure.nonRetryable) return { kind: 'refused', outboundId, reason: failure.message };
-  // No answer: the vendor may have sent it. The row stays `sending` until a receipt settles it or its grace ends.
-  if (isUnansweredSend(failure)) return { kind: 'unconfirmed', outboundId, failure };
-  return { kind: 'retry', outboundId, failure };
 }

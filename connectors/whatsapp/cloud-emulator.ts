@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { text } from 'node:stream/consumers';
@@ -7,11 +6,35 @@ import type { RateLimit } from '../../activities/extract/request-budget.ts';
 import { whatsAppAddress, type EmulatedCustomers } from '../emulated-customers.ts';
 import { listenOnLoopback } from '../loopback-server.ts';
 import { seededRandom } from '../seeded-random.ts';
-import { WHATSAPP_THROUGHPUT } from './cloud-client.ts';
-import { signWhatsAppBody } from './webhook-signature.ts';
 import { busiestWindow } from '../busiest-window.ts';
+import { WHATSAPP_THROUGHPUT } from './cloud-client.ts';
+import {
+  authorizationProblem,
+  epochSeconds,
+  graphError,
+  invalidParameter,
+  jsonObjectIn,
+  metaJson,
+  missingParameter,
+  newWamid,
+  unknownObject,
+  type Answer,
+} from './emulator-answers.ts';
+import { messageContent, parametersMismatch, sendShapeOf, templateParameters, type MessageContent, type TemplateSendShape } from './emulator-messages.ts';
+import {
+  createEmulatedTemplates,
+  TEMPLATE_CREATIONS_PER_HOUR,
+  TEMPLATES_PER_WABA,
+  type CreatedTemplate,
+  type TemplateReview,
+  type TemplateStatusChange,
+} from './emulator-templates.ts';
+import type { InteractiveMessage } from './interactive-message.ts';
+import { signWhatsAppBody } from './webhook-signature.ts';
 
-/** An approved template of the emulated business. */
+export type { CreatedTemplate, TemplateReview } from './emulator-templates.ts';
+
+/** A template the emulated business had approved before the emulator started. */
 export interface ApprovedTemplate {
   name: string;
   /** Meta's language code, like `en_US` or `ar`. */
@@ -24,14 +47,17 @@ export interface WhatsAppCloudEmulatorOptions {
   port?: number;
   accessToken?: string;
   phoneNumberId?: string;
+  /** The WhatsApp Business Account's id: templates live under `/{version}/{businessAccountId}/message_templates`. */
+  businessAccountId?: string;
   appSecret?: string;
-  templates: ApprovedTemplate[];
+  /** Templates approved before the emulator started. Default none; created templates join them once approved. */
+  templates?: ApprovedTemplate[];
   customers: EmulatedCustomers;
   /** Messages the number takes per window. Default WHATSAPP_THROUGHPUT (80 per second). */
   throughput?: RateLimit;
   /** The pair rate limit: the least time between two messages to one customer. Default 6,000 ms. */
   pairIntervalMs?: number;
-  /** Unique customers per moving 24 hours (the messaging limit tier). Default 250, the first tier. */
+  /** Unique customers reached outside a service window per moving 24 hours (the messaging limit). Default 250. */
   messagingLimit?: number;
   /** How status webhooks arrive, drawn from a seeded generator so a run can be repeated. */
   statuses?: {
@@ -40,8 +66,18 @@ export interface WhatsAppCloudEmulatorOptions {
     maxDelayMs?: number;
     /** Share of statuses (0 to 1) Meta sends a second time. Default 0. */
     duplicateRate?: number;
+    /** Share of delivered messages (0 to 1) their customer reads; a customer who answers always read. Default 1. */
+    readRate?: number;
     seed?: number;
   };
+  /** The emulator's clock, in ms since the epoch. Default Date.now; `advanceClock` moves it on. */
+  now?: () => number;
+  /** How Meta reviews created templates. Default: approved 1 s after creation. */
+  templateReview?: TemplateReview;
+  /** Template creations per WABA in a moving hour. Default 100, Meta's. */
+  templateCreationsPerHour?: number;
+  /** Template names per WABA. Default 250, Meta's. */
+  templateLimit?: number;
 }
 
 export interface SentTemplateMessage {
@@ -49,7 +85,7 @@ export interface SentTemplateMessage {
   /** As the request wrote it. */
   to: string;
   template: { name: string; language: string };
-  /** When Meta accepted it, in ms since the epoch. */
+  /** When Meta accepted it, in ms since the epoch (the emulator's clock). */
   at: number;
   callbackData?: string;
 }
@@ -61,20 +97,45 @@ export interface SendRefusal {
   code: number;
 }
 
+/** What became of an accepted message: the ground truth a test compares the product's reports with. */
+export interface MessageOutcome {
+  wamid: string;
+  /** As the request wrote it. */
+  to: string;
+  kind: MessageContent['kind'];
+  delivered: boolean;
+  read: boolean;
+  /** The error of its `failed` status: 131026 not on WhatsApp, 131047 outside the service window. */
+  failedCode?: number;
+  /** When the customer's answer to it is sent (the emulator's clock). */
+  repliedAt?: number;
+}
+
 export interface WhatsAppCloudEmulator {
   /** The Graph API base, like `https://graph.facebook.com`: `${url}/v23.0/${phoneNumberId}/messages`. */
   url: string;
   accessToken: string;
   phoneNumberId: string;
+  businessAccountId: string;
   appSecret: string;
   /** Where Meta posts notifications (the app's callback URL). Until set, notifications go nowhere. */
   useWebhooks(webhooks: { url: string }): void;
-  /** Every message accepted, in order. */
+  /** Every template message accepted, in order. */
   sentMessages(): SentTemplateMessage[];
+  /** Every message accepted (templates, texts, interactive), in order, with what became of it. */
+  messageOutcomes(): MessageOutcome[];
   /** Every send refused, in order. */
   refusals(): SendRefusal[];
   /** The most messages accepted within any rolling `windowMs`. */
   maxAcceptedInAnyWindow(windowMs: number): number;
+  /** Templates created through the API and not deleted, with their review state. */
+  createdTemplates(): CreatedTemplate[];
+  /** Moves the emulator's clock on: whatever falls due meanwhile (reviews, statuses, answers) goes out at once. */
+  advanceClock(ms: number): void;
+  /** While on, template status notifications are lost (the app must poll the template's status). */
+  dropTemplateWebhooks(on: boolean): void;
+  /** The customer writes to the business: their service window opens for 24 h and the message is posted to the app. */
+  customerWrites(e164: string, text: string): void;
   /** Resolves when no notification is waiting to be sent or being sent. */
   settled(): Promise<void>;
   close(): Promise<void>;
@@ -82,12 +143,12 @@ export interface WhatsAppCloudEmulator {
 
 const DEFAULT_ACCESS_TOKEN = 'EAAGemulatedWhatsAppCloudAccessToken0ZD';
 const DEFAULT_PHONE_NUMBER_ID = '106540352242922';
+const DEFAULT_BUSINESS_ACCOUNT_ID = '102290129340398';
 const DEFAULT_APP_SECRET = 'emulated-whatsapp-app-secret';
 const DISPLAY_PHONE_NUMBER = '15550783881';
-const BUSINESS_ACCOUNT_ID = '102290129340398';
 const DEFAULT_PAIR_INTERVAL_MS = 6000;
 const DEFAULT_MESSAGING_LIMIT = 250;
-const MESSAGING_WINDOW_MS = 24 * 3_600_000;
+const DAY_MS = 24 * 3_600_000;
 const DEFAULT_MIN_DELAY_MS = 10;
 const DEFAULT_MAX_DELAY_MS = 100;
 /** Share of messages read at once, whose `delivered` Meta never sends. */
@@ -103,62 +164,52 @@ const RETRY_PAUSE_MS = 20;
 const DELIVERY_TIMEOUT_MS = 10_000;
 const CALLBACK_DATA_LIMIT = 512;
 const MESSAGES_PATH = /^\/(v\d+\.\d+)\/([^/]+)\/messages$/;
+const TEMPLATES_PATH = /^\/(v\d+\.\d+)\/([^/]+)\/message_templates$/;
 /** What Meta accepts in `to`: digits with an optional +, spaces, dashes and brackets, as its examples show. */
 const PHONE_NUMBER = /^\+?[\d\s().-]+$/;
+const ERROR_HREF = 'https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/';
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
+/** A customer's message to the business; `reply` when they tapped a button or picked a row. */
+interface InboundMessage {
+  from: string;
+  text: string;
+  context?: string;
+  reply?: { type: 'button_reply' | 'list_reply' | 'button'; id: string; title: string };
 }
 
-/** A notification waiting for its time: statuses of one batch, or a customer's message. */
+/** Something waiting for its time on the emulator's clock: statuses, a customer's message, a template review. */
 interface Outgoing {
   dueAt: number;
   status?: Record<string, unknown>;
-  message?: { from: string; text: string };
+  message?: InboundMessage;
+  run?: () => void;
 }
 
-/** Meta's error envelope; `error_data` only for the WhatsApp errors that carry details. */
-function graphError(status: number, code: number, message: string, extra: { details?: string; type?: string; subcode?: number } = {}): Answer {
-  return {
-    status,
-    body: {
-      error: {
-        message,
-        type: extra.type ?? 'OAuthException',
-        code,
-        ...(extra.subcode === undefined ? {} : { error_subcode: extra.subcode }),
-        ...(extra.details === undefined ? {} : { error_data: { messaging_product: 'whatsapp', details: extra.details } }),
-        fbtrace_id: randomBytes(17).toString('base64url'),
-      },
-    },
-  };
+/** A message that passed the checks of its kind, ready to be counted against the limits. */
+interface Accepted {
+  to: string;
+  digits: string;
+  content: MessageContent;
+  callbackData?: string;
+  /** The template's pricing category, or `service` for a free-form message. */
+  category: string;
+  /** The quick-reply buttons a template message shows. */
+  quickReplies: string[];
 }
-
-const missingParameter = (name: string) => graphError(400, 131008, '(#131008) Required parameter is missing', { details: `The parameter ${name} is required.` });
-const invalidParameter = (details: string) => graphError(400, 131009, '(#131009) Parameter value is not valid', { details });
-
-/** JSON as Meta writes it: non-ASCII characters and slashes escaped, so only the bytes as sent match the signature. */
-function metaJson(value: unknown): string {
-  return JSON.stringify(value)
-    .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
-    .replace(/\//g, '\\/');
-}
-
-const epochSeconds = (ms: number): string => String(Math.floor(ms / 1000));
-const newWamid = (): string => `wamid.HBgL${randomBytes(27).toString('base64')}`;
 
 /**
- * Meta's Cloud API for sending templates (`POST /{version}/{phone-number-id}/messages`), as strict as Meta:
- * Bearer token, the number's id, the body, approved templates and their parameter counts, throughput, the pair
- * rate limit and the messaging limit, with Meta's error envelope and codes. Every well-formed message is
- * accepted, whether the number has WhatsApp or not; what happened to it arrives later as signed status
- * notifications, unkind as Meta's: `delivered` sometimes skipped, statuses out of order, batched or sent twice,
- * and 131026 for numbers without WhatsApp. Customers who answer (EmulatedCustomers) write back after reading.
+ * Meta's Cloud API, as strict as Meta: `/messages` for templates, text and interactive messages (Bearer token, the
+ * number's id, the body, approved templates and their parameters, throughput, the pair rate limit, the messaging
+ * limit, the 24-hour customer service window) and `/message_templates` of the WABA (creation checks, review,
+ * status notifications, limits). Every well-formed message is accepted; what happened to it arrives later as signed
+ * status notifications, unkind as Meta's: `delivered` sometimes skipped, statuses out of order, batched or sent twice,
+ * 131026 for numbers without WhatsApp, 131047 for a free-form message outside the window. Customers who answer
+ * (EmulatedCustomers) write back after reading, tapping the button whose title they answer.
  */
 export async function startWhatsAppCloudEmulator(options: WhatsAppCloudEmulatorOptions): Promise<WhatsAppCloudEmulator> {
   const accessToken = options.accessToken ?? DEFAULT_ACCESS_TOKEN;
   const phoneNumberId = options.phoneNumberId ?? DEFAULT_PHONE_NUMBER_ID;
+  const businessAccountId = options.businessAccountId ?? DEFAULT_BUSINESS_ACCOUNT_ID;
   const appSecret = options.appSecret ?? DEFAULT_APP_SECRET;
   const throughput = options.throughput ?? WHATSAPP_THROUGHPUT;
   const pairIntervalMs = options.pairIntervalMs ?? DEFAULT_PAIR_INTERVAL_MS;
@@ -166,65 +217,98 @@ export async function startWhatsAppCloudEmulator(options: WhatsAppCloudEmulatorO
   const minDelayMs = options.statuses?.minDelayMs ?? DEFAULT_MIN_DELAY_MS;
   const maxDelayMs = Math.max(minDelayMs, options.statuses?.maxDelayMs ?? DEFAULT_MAX_DELAY_MS);
   const duplicateRate = options.statuses?.duplicateRate ?? 0;
+  const readRate = options.statuses?.readRate ?? 1;
   const random = seededRandom(options.statuses?.seed ?? 1);
   const step = (): number => minDelayMs + random() * (maxDelayMs - minDelayMs);
+  const baseClock = options.now ?? Date.now;
+  let clockOffset = 0;
+  const clock = (): number => baseClock() + clockOffset;
 
   const sent: SentTemplateMessage[] = [];
+  const outcomes: MessageOutcome[] = [];
+  const acceptedTimes: number[] = [];
   const refused: SendRefusal[] = [];
   const recentArrivals: number[] = [];
-  /** Each customer reached in the last 24 hours and when last, oldest first (re-inserted on each message). */
-  const lastReached = new Map<string, number>();
+  /** Customers reached outside a service window in the last 24 hours and when last, oldest first. */
+  const reachedOutsideWindow = new Map<string, number>();
+  const lastSentTo = new Map<string, number>();
+  /** When each customer last wrote to the business. */
+  const lastCustomerMessage = new Map<string, number>();
+  /** The interactive message each customer got last: their answer picks from it. */
+  const lastInteractive = new Map<string, { wamid: string; interactive: InteractiveMessage }>();
   let webhookUrl: string | undefined;
+  let droppingTemplateWebhooks = false;
   const outbox: Outgoing[] = [];
   let timer: NodeJS.Timeout | undefined;
   let posting = 0;
   let waiters: (() => void)[] = [];
   let closed = false;
 
-  function findTemplate(name: string, language: string): ApprovedTemplate | undefined {
-    return options.templates.find((template) => template.name === name && template.language === language);
+  const templates = createEmulatedTemplates({
+    clock,
+    businessAccountId,
+    review: options.templateReview,
+    creationsPerHour: options.templateCreationsPerHour ?? TEMPLATE_CREATIONS_PER_HOUR,
+    templateLimit: options.templateLimit ?? TEMPLATES_PER_WABA,
+    schedule: (dueAt, run) => schedule({ dueAt, run }),
+    notify: (change) => {
+      if (!droppingTemplateWebhooks) postTemplateStatus(change);
+    },
+  });
+
+  const inWindow = (digits: string, at: number): boolean => {
+    const last = lastCustomerMessage.get(digits);
+    return last !== undefined && at - last < DAY_MS;
+  };
+
+  /** The template `name` in `language` that can be sent, with the parameters it takes and its pricing category. */
+  function sendableTemplate(name: string, language: string): { shape: TemplateSendShape; category: string; quickReplies: string[] } | Answer {
+    const created = templates.find(name, language);
+    if (created?.status === 'APPROVED') {
+      const buttons = created.definition.components.flatMap((component) => (component.type === 'BUTTONS' ? component.buttons : []));
+      return {
+        shape: sendShapeOf(created.definition),
+        category: created.definition.category.toLowerCase(),
+        quickReplies: buttons.flatMap((button) => (button.type === 'QUICK_REPLY' ? [button.text] : [])),
+      };
+    }
+    const approved = options.templates?.find((template) => template.name === name && template.language === language);
+    if (approved !== undefined) {
+      const body = Array.from({ length: approved.bodyParameters ?? 0 }, (_, index) => String(index + 1));
+      return { shape: { header: 'none', headerVariables: [], body, named: false, urlButtons: [] }, category: 'utility', quickReplies: [] };
+    }
+    return graphError(404, 132001, '(#132001) Template name does not exist in the translation', {
+      details: `template name (${name}) does not exist in ${language}`,
+    });
   }
 
-  /** The checks Meta makes on the body, in its words; the template when all pass. */
-  function validate(body: Record<string, unknown>): Answer | { to: string; digits: string; template: ApprovedTemplate; callbackData?: string } {
+  /** The checks Meta makes on the body, in its words; the message when all pass. */
+  function validate(body: Record<string, unknown>): Answer | Accepted {
     if (body.messaging_product === undefined) return graphError(400, 100, '(#100) The parameter messaging_product is required.');
     if (body.messaging_product !== 'whatsapp') return graphError(400, 100, '(#100) Param messaging_product must be one of {WHATSAPP}');
     if (body.recipient_type !== undefined && body.recipient_type !== 'individual') {
-      return invalidParameter('recipient_type: only individual is supported for template messages to customers');
+      return invalidParameter('recipient_type: only individual is supported for messages to customers');
     }
     if (body.to === undefined) return missingParameter('to');
     if (typeof body.to !== 'string' || !PHONE_NUMBER.test(body.to)) return invalidParameter('to: not a phone number');
     const digits = body.to.replace(/\D/g, '');
     if (digits.length < 7 || digits.length > 15) return invalidParameter('to: not a phone number');
-    if (body.type !== 'template') return graphError(400, 100, '(#100) Invalid parameter', { details: 'type: this emulator sends template messages only' });
-    if (typeof body.template !== 'object' || body.template === null) return missingParameter('template');
-    const template = body.template as Record<string, unknown>;
-    if (typeof template.name !== 'string' || template.name === '') return missingParameter('template.name');
-    if (typeof template.language !== 'object' || template.language === null) return missingParameter('template.language');
-    const language = template.language as Record<string, unknown>;
-    if (typeof language.code !== 'string' || language.code === '') return missingParameter('template.language.code');
-    if (language.policy !== undefined && language.policy !== 'deterministic') return invalidParameter('template.language.policy: must be deterministic');
+    const content = messageContent(body);
+    if ('status' in content) return content;
     const callbackData = body.biz_opaque_callback_data;
     if (callbackData !== undefined && (typeof callbackData !== 'string' || callbackData.length > CALLBACK_DATA_LIMIT)) {
       return invalidParameter(`biz_opaque_callback_data: a string of at most ${CALLBACK_DATA_LIMIT} characters`);
     }
-    const given = parameterCounts(template.components);
-    if (typeof given === 'string') return invalidParameter(given);
-    const approved = findTemplate(template.name, language.code);
-    if (approved === undefined) {
-      return graphError(404, 132001, '(#132001) Template name does not exist in the translation', {
-        details: `template name (${template.name}) does not exist in ${language.code}`,
-      });
-    }
-    // The emulated templates have a body only: header or button parameters never match them.
-    const expected = { header: 0, body: approved.bodyParameters ?? 0, button: 0 };
-    for (const part of ['header', 'body', 'button'] as const) {
-      if (given[part] === expected[part]) continue;
-      return graphError(400, 132000, '(#132000) Number of parameters does not match the expected number of params', {
-        details: `${part}: number of localizable_params (${given[part]}) does not match the expected number of params (${expected[part]})`,
-      });
-    }
-    return { to: body.to, digits, template: approved, ...(callbackData === undefined ? {} : { callbackData }) };
+    const accepted = { to: body.to, digits, content, ...(callbackData === undefined ? {} : { callbackData }) };
+    if (content.kind !== 'template') return { ...accepted, category: 'service', quickReplies: [] };
+    // A malformed components list is refused before the template is looked up, as Meta does.
+    const given = templateParameters(content.components);
+    if ('status' in given) return given;
+    const template = sendableTemplate(content.name, content.language);
+    if ('status' in template) return template;
+    const problem = parametersMismatch(given, template.shape);
+    if (problem !== undefined) return problem;
+    return { ...accepted, category: template.category, quickReplies: template.quickReplies };
   }
 
   /** Counts a message against the number's throughput and says whether there was room for it. */
@@ -234,59 +318,55 @@ export async function startWhatsAppCloudEmulator(options: WhatsAppCloudEmulatorO
     return recentArrivals.length <= throughput.requests;
   }
 
-  function send(req: IncomingMessage, path: RegExpExecArray, rawBody: string, at: number): Answer {
-    const authorization = req.headers.authorization;
-    if (authorization === undefined) return graphError(400, 104, 'An access token is required to request this resource.');
-    if (authorization !== `Bearer ${accessToken}`) return graphError(401, 190, 'Invalid OAuth access token - Cannot parse access token');
-    if (decodeURIComponent(path[2]!) !== phoneNumberId) {
-      return graphError(400, 100, `Unsupported post request. Object with ID '${path[2]}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`, {
-        type: 'GraphMethodException',
-        subcode: 33,
-      });
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(rawBody);
-    } catch {
-      return graphError(400, 100, '(#100) Invalid parameter', { details: 'The request body is not valid JSON' });
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      return graphError(400, 100, '(#100) Invalid parameter', { details: 'The request body must be a JSON object' });
-    }
-    const valid = validate(body as Record<string, unknown>);
+  function send(req: IncomingMessage, phoneNumber: string, rawBody: string, at: number): Answer {
+    const unauthorized = authorizationProblem(req.headers.authorization, accessToken);
+    if (unauthorized !== undefined) return unauthorized;
+    if (decodeURIComponent(phoneNumber) !== phoneNumberId) return unknownObject('POST', phoneNumber);
+    const parsed = jsonObjectIn(rawBody);
+    if (!('json' in parsed)) return parsed;
+    const valid = validate(parsed.json);
     if ('status' in valid) return valid;
 
     if (!withinThroughput(at)) {
       return graphError(429, 130429, '(#130429) Rate limit hit', { details: 'Cloud API message throughput has been reached.' });
     }
-    for (const [customer, last] of lastReached) {
-      if (last > at - MESSAGING_WINDOW_MS) break;
-      lastReached.delete(customer);
+    for (const [customer, last] of reachedOutsideWindow) {
+      if (last > at - DAY_MS) break;
+      reachedOutsideWindow.delete(customer);
     }
-    const last = lastReached.get(valid.digits);
+    const open = inWindow(valid.digits, at);
+    // Only templates start conversations outside a window; free-form messages there fail later with 131047.
+    const counts = valid.content.kind === 'template' && !open;
     // Meta names the messaging limit with its spam rate limit code and words.
-    if (last === undefined && lastReached.size >= messagingLimit) {
+    if (counts && !reachedOutsideWindow.has(valid.digits) && reachedOutsideWindow.size >= messagingLimit) {
       return graphError(400, 131048, '(#131048) Spam rate limit hit', {
         details: 'Message failed to send because there are restrictions on how many messages can be sent from this phone number. This may be because too many previous messages were blocked or flagged as spam.',
       });
     }
+    const last = lastSentTo.get(valid.digits);
     if (last !== undefined && at - last < pairIntervalMs) {
       return graphError(400, 131056, '(#131056) (Business Account, Consumer Account) pair rate limit hit', {
         details: 'Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.',
       });
     }
-    lastReached.delete(valid.digits);
-    lastReached.set(valid.digits, at);
+    lastSentTo.set(valid.digits, at);
+    if (counts) {
+      reachedOutsideWindow.delete(valid.digits);
+      reachedOutsideWindow.set(valid.digits, at);
+    }
 
     const wamid = newWamid();
-    sent.push({
-      wamid,
-      to: valid.to,
-      template: { name: valid.template.name, language: valid.template.language },
-      at,
-      ...(valid.callbackData === undefined ? {} : { callbackData: valid.callbackData }),
-    });
-    playOut(wamid, valid.digits, at, valid.callbackData);
+    acceptedTimes.push(at);
+    if (valid.content.kind === 'template') {
+      sent.push({
+        wamid,
+        to: valid.to,
+        template: { name: valid.content.name, language: valid.content.language },
+        at,
+        ...(valid.callbackData === undefined ? {} : { callbackData: valid.callbackData }),
+      });
+    }
+    playOut(wamid, valid, at, open);
     return {
       status: 200,
       body: { messaging_product: 'whatsapp', contacts: [{ input: valid.to, wa_id: valid.digits }], messages: [{ id: wamid, message_status: 'accepted' }] },
@@ -294,35 +374,60 @@ export async function startWhatsAppCloudEmulator(options: WhatsAppCloudEmulatorO
   }
 
   /** Schedules what becomes of an accepted message: its statuses, and the customer's answer if they give one. */
-  function playOut(wamid: string, digits: string, acceptedAt: number, callbackData: string | undefined): void {
+  function playOut(wamid: string, message: Accepted, acceptedAt: number, windowOpen: boolean): void {
+    const { digits, content, callbackData } = message;
     const common = { id: wamid, recipient_id: digits, ...(callbackData === undefined ? {} : { biz_opaque_callback_data: callbackData }) };
+    const outcome: MessageOutcome = { wamid, to: message.to, kind: content.kind, delivered: false, read: false };
+    outcomes.push(outcome);
     const e164 = `+${digits}`;
-    if (!options.customers.onWhatsApp(e164)) {
+    const fail = (code: number, title: string, details: string) => {
       const failedAt = acceptedAt + step();
-      const error = {
-        code: 131026,
-        title: 'Message undeliverable',
-        message: 'Message undeliverable',
-        error_data: { details: 'Message Undeliverable.' },
-        href: 'https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/',
-      };
-      return scheduleStatus(failedAt, { ...common, status: 'failed', timestamp: epochSeconds(failedAt), errors: [error] });
+      outcome.failedCode = code;
+      const error = { code, title, message: title, error_data: { details }, href: ERROR_HREF };
+      scheduleStatus(failedAt, { ...common, status: 'failed', timestamp: epochSeconds(failedAt), errors: [error] });
+    };
+    if (!options.customers.onWhatsApp(e164)) return fail(131026, 'Message undeliverable', 'Message Undeliverable.');
+    if (content.kind !== 'template' && !windowOpen) {
+      return fail(131047, 'Re-engagement message', 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.');
     }
-    const pricing = { billable: true, pricing_model: 'PMP', category: 'utility', type: 'regular' };
+    if (content.kind === 'interactive') lastInteractive.set(digits, { wamid, interactive: content.interactive });
+    const answer = options.customers.receive(whatsAppAddress(e164));
+    const read = answer !== undefined || readRate >= 1 || random() < readRate;
+    const pricing = { billable: message.category !== 'service', pricing_model: 'PMP', category: message.category, type: message.category === 'service' ? 'free_customer_service' : 'regular' };
     const sentAt = acceptedAt + step();
     const deliveredAt = sentAt + step();
     const readAt = deliveredAt + step();
     const steps = [
       { at: sentAt, status: { ...common, status: 'sent', timestamp: epochSeconds(sentAt), pricing } },
-      ...(random() < SKIPPED_DELIVERED_RATE ? [] : [{ at: deliveredAt, status: { ...common, status: 'delivered', timestamp: epochSeconds(deliveredAt), pricing } }]),
-      { at: readAt, status: { ...common, status: 'read', timestamp: epochSeconds(readAt) } },
+      ...(read && random() < SKIPPED_DELIVERED_RATE ? [] : [{ at: deliveredAt, status: { ...common, status: 'delivered', timestamp: epochSeconds(deliveredAt), pricing } }]),
+      ...(read ? [{ at: readAt, status: { ...common, status: 'read', timestamp: epochSeconds(readAt) } }] : []),
     ];
     const postTimes = steps.map((s) => s.at);
     if (random() < OUT_OF_ORDER_RATE) postTimes.push(...postTimes.splice(-2).reverse());
     steps.forEach((s, index) => scheduleStatus(postTimes[index]!, s.status));
+    outcome.delivered = true;
+    outcome.read = read;
 
-    const answer = options.customers.receive(whatsAppAddress(e164));
-    if (answer !== undefined) schedule({ dueAt: readAt + answer.delayMs, message: { from: digits, text: answer.text } });
+    if (answer === undefined) return;
+    outcome.repliedAt = readAt + answer.delayMs;
+    schedule({ dueAt: outcome.repliedAt, message: answerTo(wamid, digits, answer.text, message) });
+  }
+
+  /** A customer's answer to our message: a tap on the button (or row) whose title they answer, else typed text. */
+  function answerTo(wamid: string, from: string, answer: string, message: Accepted): InboundMessage {
+    const same = (title: string) => title.trim().toLowerCase() === answer.trim().toLowerCase();
+    if (message.content.kind === 'interactive') {
+      const { interactive } = message.content;
+      const choices =
+        interactive.type === 'button'
+          ? interactive.action.buttons.map((button) => ({ type: 'button_reply' as const, id: button.reply.id, title: button.reply.title }))
+          : interactive.action.sections.flatMap((section) => section.rows.map((row) => ({ type: 'list_reply' as const, id: row.id, title: row.title })));
+      const choice = choices.find((candidate) => same(candidate.title));
+      if (choice !== undefined) return { from, text: choice.title, context: wamid, reply: choice };
+    }
+    const quickReply = message.quickReplies.find(same);
+    if (quickReply !== undefined) return { from, text: quickReply, context: wamid, reply: { type: 'button', id: quickReply, title: quickReply } };
+    return { from, text: answer };
   }
 
   function scheduleStatus(dueAt: number, status: Record<string, unknown>): void {
@@ -341,42 +446,57 @@ export async function startWhatsAppCloudEmulator(options: WhatsAppCloudEmulatorO
     timer = undefined;
     if (outbox.length === 0) return checkSettled();
     const next = outbox.reduce((soonest, outgoing) => Math.min(soonest, outgoing.dueAt), Number.POSITIVE_INFINITY);
-    timer = setTimeout(flush, Math.max(0, next - Date.now()));
+    timer = setTimeout(flush, Math.max(0, next - clock()));
   }
 
-  /** Sends what is due, statuses due together in one notification as Meta batches them. */
+  /** Runs and sends what is due, statuses due together in one notification as Meta batches them. */
   function flush(): void {
     timer = undefined;
-    const horizon = Date.now() + BATCH_WINDOW_MS;
+    const horizon = clock() + BATCH_WINDOW_MS;
     const due = outbox.filter((outgoing) => outgoing.dueAt <= horizon).sort((a, b) => a.dueAt - b.dueAt);
     const later = outbox.filter((outgoing) => outgoing.dueAt > horizon);
     outbox.splice(0, outbox.length, ...later);
+    for (const { run } of due) run?.();
     const statuses = due.flatMap((outgoing) => (outgoing.status === undefined ? [] : [outgoing.status]));
     for (let start = 0; start < statuses.length; start += STATUSES_PER_NOTIFICATION) {
-      post({ statuses: statuses.slice(start, start + STATUSES_PER_NOTIFICATION) });
+      postMessagesField({ statuses: statuses.slice(start, start + STATUSES_PER_NOTIFICATION) });
     }
-    for (const { message } of due) {
+    for (const { message, dueAt } of due) {
       if (message === undefined) continue;
-      post({
-        contacts: [{ profile: { name: 'WhatsApp customer' }, wa_id: message.from }],
-        messages: [{ from: message.from, id: newWamid(), timestamp: epochSeconds(Date.now()), type: 'text', text: { body: message.text } }],
-      });
+      lastCustomerMessage.set(message.from, Math.max(lastCustomerMessage.get(message.from) ?? 0, dueAt));
+      postMessagesField({ contacts: [{ profile: { name: 'WhatsApp customer' }, wa_id: message.from }], messages: [inboundMessage(message, dueAt)] });
     }
     arm();
   }
 
-  /** Posts one notification in the background; nowhere when no callback URL is set, as when no app subscribes. */
-  function post(value: Record<string, unknown>): void {
-    if (webhookUrl === undefined) return;
-    const body = metaJson({
-      object: 'whatsapp_business_account',
-      entry: [
-        {
-          id: BUSINESS_ACCOUNT_ID,
-          changes: [{ value: { messaging_product: 'whatsapp', metadata: { display_phone_number: DISPLAY_PHONE_NUMBER, phone_number_id: phoneNumberId }, ...value }, field: 'messages' }],
-        },
-      ],
+  function inboundMessage(message: InboundMessage, at: number): Record<string, unknown> {
+    const common = {
+      from: message.from,
+      id: newWamid(),
+      timestamp: epochSeconds(at),
+      ...(message.context === undefined ? {} : { context: { from: DISPLAY_PHONE_NUMBER, id: message.context } }),
+    };
+    const { reply } = message;
+    if (reply === undefined) return { ...common, type: 'text', text: { body: message.text } };
+    if (reply.type === 'button') return { ...common, type: 'button', button: { payload: reply.id, text: reply.title } };
+    return { ...common, type: 'interactive', interactive: { type: reply.type, [reply.type]: { id: reply.id, title: reply.title } } };
+  }
+
+  function postMessagesField(value: Record<string, unknown>): void {
+    post({
+      id: businessAccountId,
+      changes: [{ value: { messaging_product: 'whatsapp', metadata: { display_phone_number: DISPLAY_PHONE_NUMBER, phone_number_id: phoneNumberId }, ...value }, field: 'messages' }],
     });
+  }
+
+  function postTemplateStatus(change: TemplateStatusChange): void {
+    post({ id: businessAccountId, time: Math.floor(clock() / 1000), changes: [{ value: change, field: 'message_template_status_update' }] });
+  }
+
+  /** Posts one notification in the background; nowhere when no callback URL is set, as when no app subscribes. */
+  function post(entry: Record<string, unknown>): void {
+    if (webhookUrl === undefined) return;
+    const body = metaJson({ object: 'whatsapp_business_account', entry: [entry] });
     posting++;
     void deliver(webhookUrl, body).finally(() => {
       posting--;
@@ -411,29 +531,38 @@ export async function startWhatsAppCloudEmulator(options: WhatsAppCloudEmulatorO
     for (const resolve of waiting) resolve();
   }
 
-  function respond(res: ServerResponse, answer: Answer, at: number): void {
-    if (answer.status !== 200) refused.push({ at, status: answer.status, code: (answer.body.error as { code: number }).code });
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+  function manageTemplates(req: IncomingMessage, url: URL, account: string, rawBody: string): Answer {
+    const unauthorized = authorizationProblem(req.headers.authorization, accessToken);
+    if (unauthorized !== undefined) return unauthorized;
+    if (decodeURIComponent(account) !== businessAccountId) return unknownObject(req.method ?? 'GET', account);
+    return templates.handle(req.method ?? 'GET', url, rawBody);
+  }
+
+  function respond(res: ServerResponse, answer: Answer, refusal: { at: number } | undefined): void {
+    if (answer.status !== 200 && refusal !== undefined) refused.push({ at: refusal.at, status: answer.status, code: (answer.body.error as { code: number }).code });
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...answer.headers };
     if (answer.status === 401) headers['www-authenticate'] = 'OAuth "Facebook Platform" "invalid_token" "Invalid OAuth access token - Cannot parse access token"';
     res.writeHead(answer.status, headers).end(JSON.stringify(answer.body));
   }
 
+  let baseUrl = '';
   const server = createServer((req, res) => {
     text(req).then(
       (rawBody) => {
-        const at = Date.now();
-        const pathname = new URL(req.url ?? '/', 'http://emulator').pathname;
-        const path = MESSAGES_PATH.exec(pathname);
-        if (path === null || req.method !== 'POST') {
-          return respond(res, graphError(400, 2500, `Unknown path components: ${pathname}`), at);
-        }
-        respond(res, send(req, path, rawBody, at), at);
+        const at = clock();
+        const url = new URL(req.url ?? '/', baseUrl);
+        const messages = MESSAGES_PATH.exec(url.pathname);
+        if (messages !== null && req.method === 'POST') return respond(res, send(req, messages[2]!, rawBody, at), { at });
+        const templatesPath = TEMPLATES_PATH.exec(url.pathname);
+        if (templatesPath !== null) return respond(res, manageTemplates(req, url, templatesPath[2]!, rawBody), undefined);
+        respond(res, graphError(400, 2500, `Unknown path components: ${url.pathname}`), { at });
       },
       // The client went away while sending its body: there is no one left to answer.
       () => res.destroy(),
     );
   });
   const loopback = await listenOnLoopback(server, options.port);
+  baseUrl = loopback.url;
 
   const settled = (): Promise<void> =>
     new Promise((resolve) => {
@@ -445,13 +574,30 @@ export async function startWhatsAppCloudEmulator(options: WhatsAppCloudEmulatorO
     url: loopback.url,
     accessToken,
     phoneNumberId,
+    businessAccountId,
     appSecret,
     useWebhooks(webhooks) {
       webhookUrl = webhooks.url;
     },
     sentMessages: () => sent.map((message) => ({ ...message, template: { ...message.template } })),
+    messageOutcomes: () => outcomes.map((outcome) => ({ ...outcome })),
     refusals: () => refused.map((refusal) => ({ ...refusal })),
-    maxAcceptedInAnyWindow: (windowMs) => busiestWindow(sent.map((message) => message.at).sort((a, b) => a - b), windowMs),
+    maxAcceptedInAnyWindow: (windowMs) => busiestWindow([...acceptedTimes].sort((a, b) => a - b), windowMs),
+    createdTemplates: () => templates.all(),
+    advanceClock(ms) {
+      if (!(ms >= 0)) throw new Error(`advanceClock takes a duration of 0 ms or more, got ${ms}`);
+      clockOffset += ms;
+      arm();
+    },
+    dropTemplateWebhooks(on) {
+      droppingTemplateWebhooks = on;
+    },
+    customerWrites(e164, message) {
+      const from = e164.replace(/\D/g, '');
+      const at = clock();
+      lastCustomerMessage.set(from, at);
+      schedule({ dueAt: at, message: { from, text: message } });
+    },
     settled,
     async close() {
       closed = true;
@@ -461,26 +607,4 @@ export async function startWhatsAppCloudEmulator(options: WhatsAppCloudEmulatorO
       await loopback.close();
     },
   };
-}
-
-/** How many parameters the request gives per component type, or what is wrong with `components`. */
-function parameterCounts(components: unknown): Record<'header' | 'body' | 'button', number> | string {
-  const counts = { header: 0, body: 0, button: 0 };
-  if (components === undefined) return counts;
-  if (!Array.isArray(components)) return 'template.components: must be an array';
-  for (const [index, component] of components.entries()) {
-    if (typeof component !== 'object' || component === null) return `template.components[${index}]: must be an object`;
-    const { type, parameters } = component as { type?: unknown; parameters?: unknown };
-    if (type !== 'header' && type !== 'body' && type !== 'button') return `template.components[${index}].type: must be header, body or button`;
-    if (parameters !== undefined && !Array.isArray(parameters)) return `template.components[${index}].parameters: must be an array`;
-    for (const [p, parameter] of (parameters ?? []).entries()) {
-      const { type: parameterType, text: parameterText } = (parameter ?? {}) as { type?: unknown; text?: unknown };
-      if (typeof parameterType !== 'string') return `template.components[${index}].parameters[${p}].type is required`;
-      if (parameterType === 'text' && (typeof parameterText !== 'string' || parameterText === '')) {
-        return `template.components[${index}].parameters[${p}].text is required`;
-      }
-    }
-    counts[type] += (parameters ?? []).length;
-  }
-  return counts;
 }

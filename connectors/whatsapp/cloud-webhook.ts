@@ -1,6 +1,9 @@
 import type { WhatsAppStatus } from '../../activities/opt-in/inbound-events.ts';
 
-/** A customer's message to the business: typed text, or the text of a template's quick-reply button they tapped. */
+/**
+ * A customer's message to the business: typed text, the text of a template's quick-reply button they tapped, or
+ * the title of the reply button or list row they picked in an interactive message.
+ */
 export interface WhatsAppInboundText {
   /** Meta's id of the message (`wamid....`). */
   providerMessageId: string;
@@ -8,12 +11,30 @@ export interface WhatsAppInboundText {
   from: string;
   text: string;
   at: Date;
+  /** What they tapped: a template's quick reply (`button`, id = its payload) or an interactive button or row, by our id. */
+  reply?: { kind: 'button' | 'button_reply' | 'list_reply'; id: string; title: string };
+  /** The wamid of our message they answered, when Meta names it. */
+  inReplyTo?: string;
 }
 
-/** What one webhook POST reports: statuses of messages we sent and customers' messages, in the order Meta listed them. */
+/** A `message_template_status_update`: Meta's review (or later quality) decision on a template. */
+export interface TemplateStatusUpdate {
+  templateId: string;
+  name: string;
+  language: string;
+  /** APPROVED, REJECTED, PAUSED, DISABLED, ... as Meta names it. */
+  event: string;
+  /** `NONE` when approved; the rejection or pause reason otherwise. */
+  reason: string;
+}
+
+/** What one webhook POST reports, in the order Meta listed them. */
 export interface WhatsAppNotification {
+  /** Statuses of messages we sent. */
   statuses: WhatsAppStatus[];
+  /** Customers' messages. */
   messages: WhatsAppInboundText[];
+  templateStatuses: TemplateStatusUpdate[];
 }
 
 const STATUSES: readonly string[] = ['sent', 'delivered', 'read', 'failed'];
@@ -27,8 +48,9 @@ export class WhatsAppWebhookInvalid extends Error {
 }
 
 /**
- * Reads a notification of the `messages` field. Fields Meta adds later are ignored, as are changes of other
- * fields, statuses Meta may add (like `deleted`) and message types that carry no text (images, reactions);
+ * Reads a notification of the `messages` and `message_template_status_update` fields. Fields Meta adds later are
+ * ignored, as are changes of other fields, statuses Meta may add (like `deleted`) and message types that carry no
+ * text (images, reactions);
  * a body without the envelope, or a status or message without the fields the spec requires, is refused.
  */
 export function parseWhatsAppWebhook(body: unknown): WhatsAppNotification {
@@ -36,12 +58,16 @@ export function parseWhatsAppWebhook(body: unknown): WhatsAppNotification {
   if (notification.object !== 'whatsapp_business_account') {
     throw new WhatsAppWebhookInvalid(`object: expected "whatsapp_business_account", got ${describe(notification.object)}`);
   }
-  const parsed: WhatsAppNotification = { statuses: [], messages: [] };
+  const parsed: WhatsAppNotification = { statuses: [], messages: [], templateStatuses: [] };
   list(notification.entry, 'entry').forEach((entryValue, e) => {
     const entry = record(entryValue, `entry[${e}]`);
     list(entry.changes, `entry[${e}].changes`).forEach((changeValue, c) => {
       const where = `entry[${e}].changes[${c}]`;
       const change = record(changeValue, where);
+      if (change.field === 'message_template_status_update') {
+        parsed.templateStatuses.push(templateStatusOf(record(change.value, `${where}.value`), `${where}.value`));
+        return;
+      }
       if (change.field !== 'messages') return;
       const value = record(change.value, `${where}.value`);
       optionalList(value.statuses, `${where}.value.statuses`).forEach((status, s) => {
@@ -76,10 +102,44 @@ function textOf(message: Record<string, unknown>, where: string): WhatsAppInboun
   const from = text(message.from, `${where}.from`);
   const at = epochSeconds(message.timestamp, `${where}.timestamp`);
   let body: string;
+  let reply: WhatsAppInboundText['reply'];
   if (message.type === 'text') body = text(record(message.text, `${where}.text`).body, `${where}.text.body`);
-  else if (message.type === 'button') body = text(record(message.button, `${where}.button`).text, `${where}.button.text`);
-  else return undefined;
-  return { providerMessageId, from: `+${from.replace(/^\+/, '')}`, text: body, at };
+  else if (message.type === 'button') {
+    const button = record(message.button, `${where}.button`);
+    body = text(button.text, `${where}.button.text`);
+    reply = { kind: 'button', id: typeof button.payload === 'string' && button.payload !== '' ? button.payload : body, title: body };
+  } else if (message.type === 'interactive') {
+    const interactive = record(message.interactive, `${where}.interactive`);
+    const kind = interactive.type;
+    if (kind !== 'button_reply' && kind !== 'list_reply') return undefined;
+    const picked = record(interactive[kind], `${where}.interactive.${kind}`);
+    body = text(picked.title, `${where}.interactive.${kind}.title`);
+    reply = { kind, id: text(picked.id, `${where}.interactive.${kind}.id`), title: body };
+  } else return undefined;
+  const context = message.context;
+  const inReplyTo = typeof context === 'object' && context !== null ? (context as { id?: unknown }).id : undefined;
+  return {
+    providerMessageId,
+    from: `+${from.replace(/^\+/, '')}`,
+    text: body,
+    at,
+    ...(reply === undefined ? {} : { reply }),
+    ...(typeof inReplyTo === 'string' && inReplyTo !== '' ? { inReplyTo } : {}),
+  };
+}
+
+function templateStatusOf(value: Record<string, unknown>, where: string): TemplateStatusUpdate {
+  const id = value.message_template_id;
+  if ((typeof id !== 'number' || !Number.isSafeInteger(id)) && (typeof id !== 'string' || !/^\d+$/.test(id))) {
+    throw new WhatsAppWebhookInvalid(`${where}.message_template_id: expected a template id, got ${describe(id)}`);
+  }
+  return {
+    templateId: String(id),
+    name: text(value.message_template_name, `${where}.message_template_name`),
+    language: text(value.message_template_language, `${where}.message_template_language`),
+    event: text(value.event, `${where}.event`),
+    reason: typeof value.reason === 'string' && value.reason !== '' ? value.reason : 'NONE',
+  };
 }
 
 function record(value: unknown, where: string): Record<string, unknown> {

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { InboundEvents } from '../../activities/opt-in/inbound-events.ts';
 import { redactPhoneNumbers } from '../../privacy/redact-phone-numbers.ts';
 import { answer, bodyWithin } from '../webhook-request.ts';
-import { parseWhatsAppWebhook, type WhatsAppNotification } from './cloud-webhook.ts';
+import { parseWhatsAppWebhook, type TemplateStatusUpdate, type WhatsAppNotification } from './cloud-webhook.ts';
 import { isWhatsAppSignatureValid } from './webhook-signature.ts';
 
 export interface WhatsAppWebhookRouteOptions {
@@ -12,18 +12,20 @@ export interface WhatsAppWebhookRouteOptions {
   /** The token entered with the callback URL in the app dashboard, echoed by Meta's verification request. */
   verifyToken: string;
   events: InboundEvents;
+  /** Where template review decisions go (the approval workflow). Without it they are acknowledged and dropped. */
+  templateStatuses?: (updates: TemplateStatusUpdate[]) => Promise<void>;
 }
 
 /** Far above any batch Meta sends; a larger body is not Meta. */
 export const WHATSAPP_WEBHOOK_BODY_LIMIT = 1024 * 1024;
 
 /**
- * The route Meta calls for the WhatsApp `messages` field. GET is the subscription handshake; POST carries
- * statuses and customers' messages, signed: the signature is checked on the raw bytes before anything is
+ * The route Meta calls for the WhatsApp `messages` and `message_template_status_update` fields. GET is the
+ * subscription handshake; POST carries statuses, customers' messages and template decisions, signed: the signature is checked on the raw bytes before anything is
  * parsed or recorded. Everything recorded (or recorded before: the events are idempotent) is answered 200;
  * when recording fails the answer is 500, and Meta delivers the notification again.
  */
-export function whatsAppWebhookRoute({ appSecret, verifyToken, events }: WhatsAppWebhookRouteOptions): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
+export function whatsAppWebhookRoute({ appSecret, verifyToken, events, templateStatuses }: WhatsAppWebhookRouteOptions): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
   return async (request, response) => {
     if (request.method === 'GET') return verify(request, response, verifyToken);
     if (request.method !== 'POST') return answer(response, 405, 'WhatsApp webhooks are GET (verification) or POST', { allow: 'GET, POST' });
@@ -49,6 +51,7 @@ export function whatsAppWebhookRoute({ appSecret, verifyToken, events }: WhatsAp
       for (const { providerMessageId, from, text, at } of notification.messages) {
         await events.message({ provider: 'whatsapp', channel: 'whatsapp', providerMessageId, from, text, at });
       }
+      if (notification.templateStatuses.length > 0) await templateStatuses?.(notification.templateStatuses);
     } catch (error) {
       console.error(`WhatsApp notification not recorded; Meta will send it again: ${redactPhoneNumbers(String(error))}`);
       return answer(response, 500, 'the notification could not be recorded');
