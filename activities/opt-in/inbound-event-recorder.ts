@@ -79,11 +79,13 @@ export function inboundEventRecorder({ db, nudge, crmChanged = async () => {} }:
 
     async receipt(event: DeliveryReceipt) {
       const reference = event.reference !== undefined && /^\d{1,18}$/.test(event.reference) ? event.reference : undefined;
+      // A message read was delivered: the campaign keeps no more than that.
+      const status = event.status === 'read' ? 'delivered' : event.status;
       await db
         .updateTable('outbound_messages')
         .set({
           // Delivered is final: a late "sent" or a duplicate changes nothing.
-          state: sql`CASE WHEN state = 'delivered' THEN 'delivered' WHEN ${event.status} = 'sent' AND state = 'failed' THEN 'failed' ELSE ${event.status === 'sent' ? 'sent' : event.status} END`,
+          state: sql`CASE WHEN state = 'delivered' THEN 'delivered' WHEN ${status} = 'sent' AND state = 'failed' THEN 'failed' ELSE ${status} END`,
           vendor_message_id: sql`coalesce(vendor_message_id, ${event.providerMessageId ?? null})`,
           receipt_at: event.at,
         })
@@ -162,7 +164,7 @@ function rolloutReference(reference: string | undefined): string | undefined {
   return reference !== undefined && /^r\d{1,18}$/.test(reference) ? reference.slice(1) : undefined;
 }
 
-/** A receipt for a rollout's SMS or Viber message: it went out, and was delivered or not. The first word on each stays. */
+/** A receipt for a rollout's SMS or Viber message: it went out, and was delivered (and on Viber seen) or not. The first word on each stays. */
 async function recordRolloutReceipt(db: Kysely<Database>, event: DeliveryReceipt): Promise<void> {
   const reference = rolloutReference(event.reference);
   if (reference === undefined && event.providerMessageId === undefined) return;
@@ -171,7 +173,8 @@ async function recordRolloutReceipt(db: Kysely<Database>, event: DeliveryReceipt
     .set({
       state: sql`CASE WHEN state = 'sending' THEN 'sent' ELSE state END`,
       vendor_message_id: sql`coalesce(vendor_message_id, ${event.providerMessageId ?? null})`,
-      ...(event.status === 'delivered' ? { delivered_at: sql`coalesce(delivered_at, ${event.at})` } : {}),
+      ...(event.status === 'delivered' || event.status === 'read' ? { delivered_at: sql`coalesce(delivered_at, ${event.at})` } : {}),
+      ...(event.status === 'read' ? { read_at: sql`coalesce(read_at, ${event.at})` } : {}),
       ...(event.status === 'failed' ? { failed_at: sql`coalesce(failed_at, ${event.at})` } : {}),
     })
     .where('vendor', '=', event.provider)

@@ -25,7 +25,8 @@ export interface DeliveryReceipt {
   reference?: string;
   /** The recipient: E.164 for SMS, Viber user id for Viber. */
   recipient: string;
-  status: 'delivered' | 'failed' | 'sent';
+  /** `read`: Viber's `seen`, the customer opened it (SMS has no such receipt). */
+  status: 'delivered' | 'read' | 'failed' | 'sent';
   at: Date;
 }
 

@@ -147,7 +147,8 @@ export async function buildRolloutReport(db: Kysely<Database>, rolloutId: string
 
 function channelOutcome(row: OutcomeRow): ChannelOutcome {
   const rate = (n: number | null) => (n === null || row.sent === 0 ? null : n / row.sent);
-  const read = row.channel === 'whatsapp' ? row.read : null;
+  // SMS has no read receipt; WhatsApp's `read` and Viber's `seen` are.
+  const read = row.channel === 'sms' ? null : row.read;
   return {
     channel: row.channel,
     attempt: row.attempt,

@@ -30,6 +30,8 @@ export interface ViberEmulatorOptions {
   broadcastRate?: { requests: number; intervalMs: number };
   /** Who answers a broadcast, by Viber user id. Default: nobody answers. */
   customers?: EmulatedCustomers;
+  /** Share of delivered messages the customer opens (a `seen` callback); one who answers has opened it. Default 1. */
+  seenRate?: number;
 }
 
 export interface DeliveryOptions {
@@ -139,6 +141,8 @@ export async function startViberEmulator(options: ViberEmulatorOptions): Promise
   const usersById = new Map(options.users.map((user) => [user.id, user]));
   const serverErrorRate = options.faults?.serverErrorRate ?? 0;
   const random = seededRandom(options.faults?.seed ?? 1);
+  const seenRandom = seededRandom(options.faults?.seed ?? 1);
+  const seenRate = options.seenRate ?? 1;
   const callsPerUser = new Map<string, number>();
   /** When each user's answered calls were made, for Viber's allowance. */
   const answeredCalls = new Map<string, number[]>();
@@ -225,6 +229,7 @@ export async function startViberEmulator(options: ViberEmulatorOptions): Promise
   function reach(user: ViberUser, token: string): void {
     const answer = options.customers?.receive(user.id);
     if (webhook?.events.has('delivered')) inBackground(0, () => callWebhook({ event: 'delivered', user_id: user.id }, token));
+    if (webhook?.events.has('seen') && (answer !== undefined || seenRandom() < seenRate)) inBackground(0, () => callWebhook({ event: 'seen', user_id: user.id }, token));
     if (answer === undefined) return;
     inBackground(answer.delayMs, () =>
       callWebhook({ event: 'message', sender: callbackUser(user), message: { type: 'text', text: answer.text }, silent: false }),

@@ -149,9 +149,14 @@ describe('Viber broadcast from the bot client through the emulator to the webhoo
       [amira, omar, layla].map((u) => ({ messageToken: outcome.messageToken, receiver: u.id, text: NOTICE })),
     );
 
+    // Each subscriber's message is delivered, then seen as they open it.
     const receipts = events.receipts.filter((r) => r.providerMessageId === outcome.messageToken);
-    expect(receipts.map((r) => r.recipient).sort()).toEqual([amira.id, layla.id, omar.id].sort());
-    for (const receipt of receipts) expect(receipt).toMatchObject({ provider: 'viber', status: 'delivered', at: expect.any(Date) });
+    for (const status of ['delivered', 'read'] as const) {
+      const of = receipts.filter((r) => r.status === status);
+      expect(of.map((r) => r.recipient).sort()).toEqual([amira.id, layla.id, omar.id].sort());
+      for (const receipt of of) expect(receipt).toMatchObject({ provider: 'viber', at: expect.any(Date) });
+    }
+    expect(receipts).toHaveLength(6);
 
     const replies = events.messages.map(({ from, text, channel, provider }) => ({ from, text, channel, provider }));
     expect(replies.sort((a, b) => a.from.localeCompare(b.from))).toEqual([
@@ -274,7 +279,7 @@ describe('Viber webhook handing callbacks over to the opt-in campaign', () => {
     expect(await eventsWithToken(token)).toHaveLength(1);
   });
 
-  it('does not take a shared contact or a seen receipt for a reply or a delivery', async () => {
+  it('does not take a shared contact for a reply, and hands a seen receipt over as read', async () => {
     const contact = callbackBody(
       { event: 'message', timestamp: Date.now(), sender, message: { type: 'contact', contact: { name: 'Sender', phone_number: '+971501234567' } } },
       randomToken(),
@@ -284,6 +289,7 @@ describe('Viber webhook handing callbacks over to the opt-in campaign', () => {
 
     expect(await postCallback(contact, signViberBody(contact, AUTH_TOKEN))).toBe(200);
     expect(await postCallback(seen, signViberBody(seen, AUTH_TOKEN))).toBe(200);
-    expect({ messages: events.messages.length, receipts: events.receipts.length }).toEqual(before);
+    expect(events.messages.length).toBe(before.messages);
+    expect(events.receipts.slice(before.receipts)).toEqual([expect.objectContaining({ provider: 'viber', recipient: sender.id, status: 'read' })]);
   });
 });

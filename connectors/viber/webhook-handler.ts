@@ -78,12 +78,13 @@ async function handOver(events: InboundEvents, callback: ViberCallback): Promise
       return events.message({ provider: 'viber', providerMessageId: callback.message_token, channel: 'viber', from: callback.sender.id, text, at });
     }
     case 'delivered':
+    case 'seen':
     case 'failed':
       return events.receipt({
         provider: 'viber',
         providerMessageId: callback.message_token,
         recipient: callback.user_id,
-        status: callback.event === 'delivered' ? 'delivered' : 'failed',
+        status: callback.event === 'delivered' ? 'delivered' : callback.event === 'seen' ? 'read' : 'failed',
         at,
       });
     default:
