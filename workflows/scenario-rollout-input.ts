@@ -49,7 +49,8 @@ export interface RolloutScenario {
     /**
      * Sent instead of the template to contacts who wrote on WhatsApp within the last 24 hours (free-form or
      * interactive messages are allowed only then): a text, or reply buttons or a list as Meta's `interactive` object.
-     * `{{name}}`, `{{first_name}}`, `{{country}}` are filled in (in an interactive message, in its body).
+     * The name, first name and country are filled in, in any placeholder form (`{{first_name}}`, `[First Name]`,
+     * `{first_name}`, `%first_name%`); in an interactive message, in its body.
      */
     session?: { text: string } | { interactive: InteractiveMessage };
   };

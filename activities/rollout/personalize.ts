@@ -1,4 +1,5 @@
-import type { ContactField } from '../../workflows/scenario-rollout-input.ts';
+import { readPlaceholders } from '../../scenarios/placeholders.ts';
+import { contactFields, type ContactField } from '../../workflows/scenario-rollout-input.ts';
 
 export interface ContactDetails {
   name: string | null;
@@ -10,10 +11,16 @@ export function fieldValue(contact: ContactDetails, field: ContactField): string
   return (field === 'name' ? contact.name : contact.country)?.trim() ?? '';
 }
 
-/** A scenario's text with `{{name}}`, `{{first_name}}` and `{{country}}` filled in (empty when the contact has none). */
+const isContactField = (name: string): name is ContactField => (contactFields as readonly string[]).includes(name);
+
+/**
+ * A scenario's text with the contact's name, first name and country filled in, in any placeholder form the scenarios
+ * use (`{{first_name}}`, `[First Name]`, ...); empty when the contact has none. Other placeholders stay as written.
+ */
 export function personalize(text: string, contact: ContactDetails): string {
-  return text
-    .replace(/\{\{\s*(name|first_name|country)\s*\}\}/g, (_match, field: ContactField) => fieldValue(contact, field))
+  return readPlaceholders(text)
+    .map((part) => (part.kind === 'literal' ? part.text : isContactField(part.name) ? fieldValue(contact, part.name) : part.written))
+    .join('')
     .replace(/ {2,}/g, ' ')
     .replace(/ ([,.!?])/g, '$1');
 }

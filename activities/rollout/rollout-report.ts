@@ -7,8 +7,7 @@ import { loadRolloutPlan } from './rollout-plans.ts';
 
 /**
  * What one cohort's messages on one channel became. Rates are shares of the messages sent (accepted by the vendor):
- * comparable across channels and cohorts. `read` is null where the channel has no read receipt (SMS; Viber until
- * its `seen` callbacks are recorded).
+ * comparable across channels and cohorts. `read` is null where the channel has no read receipt (SMS).
  */
 export interface ChannelOutcome {
   channel: RolloutSendTable['channel'];

@@ -129,5 +129,6 @@ describe('personalize', () => {
   it('fills in the contact fields and leaves no gap where one is missing', () => {
     expect(personalize('Hi {{first_name}}, your bill is ready.', { name: 'Amal Haddad', country: 'AE' })).toBe('Hi Amal, your bill is ready.');
     expect(personalize('Hi {{first_name}}, your bill is ready.', { name: null, country: null })).toBe('Hi, your bill is ready.');
+    expect(personalize('Hi [First Name] from %country%, order {order_id} is ready.', { name: 'Amal Haddad', country: 'AE' })).toBe('Hi Amal from AE, order {order_id} is ready.');
   });
 });
