@@ -125,9 +125,10 @@ describe('a scenario that converts', () => {
     const language = (tag: string) => accepted(convertScenario({ ...base, language: tag }));
     expect(language('en-GB').template.language).toBe('en_GB');
     expect(language('pt-br').template.language).toBe('pt_BR');
-    const arabic = language('ar-AE');
+    expect(language('ar-AE').template.language).toBe('ar_AE');
+    const arabic = language('ar-SA');
     expect(arabic.template.language).toBe('ar');
-    expect(arabic.notes.join('\n')).toMatch(/"ar-AE" sent as "ar"/);
+    expect(arabic.notes.join('\n')).toMatch(/"ar-SA" sent as "ar"/);
   });
 
   it('makes a template name from the id and says so', () => {

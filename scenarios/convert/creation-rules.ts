@@ -1,6 +1,6 @@
 import type { ButtonsComponent, MessageTemplateDefinition, TemplateButton } from '../../connectors/whatsapp/message-template.ts';
 import type { ConversionProblem } from './conversion.ts';
-import { META_LANGUAGES } from './meta-language.ts';
+import { TEMPLATE_LANGUAGES } from '../../connectors/whatsapp/template-languages.ts';
 import { TEMPLATE_NAME } from './template-name.ts';
 
 /** How a problem names a parameter: as the scenario wrote it (`[Name]`), and the scenario's variable name. */
@@ -25,7 +25,7 @@ export function creationProblems(template: MessageTemplateDefinition, label: Par
   const problem = (rule: string, reason: string, suggestion: string) => problems.push({ rule, reason, suggestion });
 
   if (!TEMPLATE_NAME.test(template.name)) problem('name', `"${template.name}" is not a template name`, 'use lowercase a–z, 0–9 and _, starting with a letter, at most 512 characters');
-  if (!META_LANGUAGES.has(template.language)) problem('language', `WhatsApp has no template language "${template.language}"`, 'use a code from WhatsApp\'s supported languages, like en_US or ar');
+  if (!TEMPLATE_LANGUAGES.has(template.language)) problem('language', `WhatsApp has no template language "${template.language}"`, 'use a code from WhatsApp\'s supported languages, like en_US or ar');
 
   const count = (type: string) => template.components.filter((c) => c.type === type).length;
   for (const type of ['HEADER', 'BODY', 'FOOTER', 'BUTTONS']) {

@@ -1,18 +1,11 @@
+import { TEMPLATE_LANGUAGES } from '../../connectors/whatsapp/template-languages.ts';
 import type { ConversionProblem } from './conversion.ts';
-
-/** The language codes Meta accepts for message templates (WhatsApp's supported-languages list). */
-export const META_LANGUAGES = new Set([
-  'af', 'sq', 'ar', 'az', 'bn', 'bg', 'ca', 'zh_CN', 'zh_HK', 'zh_TW', 'hr', 'cs', 'da', 'nl', 'en', 'en_GB', 'en_US',
-  'et', 'fil', 'fi', 'fr', 'ka', 'de', 'el', 'gu', 'ha', 'he', 'hi', 'hu', 'id', 'ga', 'it', 'ja', 'kn', 'kk', 'rw_RW',
-  'ko', 'ky_KG', 'lo', 'lv', 'lt', 'mk', 'ms', 'ml', 'mr', 'nb', 'fa', 'pl', 'pt_BR', 'pt_PT', 'pa', 'ro', 'ru', 'sr',
-  'sk', 'sl', 'es', 'es_AR', 'es_ES', 'es_MX', 'sw', 'sv', 'ta', 'te', 'th', 'tr', 'uk', 'ur', 'uz', 'vi', 'zu',
-]);
 
 /** Older or other tags for the same languages. */
 const ALIASES: Record<string, string> = { tl: 'fil', no: 'nb', iw: 'he', in: 'id', zh_hans: 'zh_CN', zh_hant: 'zh_TW' };
 
 /**
- * Meta's code for a BCP 47 tag: `en-GB` → `en_GB`, `ar-AE` → `ar` (Meta has one Arabic), `ES-mx` → `es_MX`.
+ * Meta's code for a BCP 47 tag: `en-GB` → `en_GB`, `ar-SA` → `ar` (Meta has no Saudi Arabic of its own), `ES-mx` → `es_MX`.
  * A region Meta lacks falls back to the bare language when Meta has it, with a note; anything else is refused.
  */
 export function metaLanguage(tag: string): { code: string; note?: string } | { problem: ConversionProblem } {
@@ -25,9 +18,9 @@ export function metaLanguage(tag: string): { code: string; note?: string } | { p
     script && ALIASES[`${base}_${script}`],
     ALIASES[base] ?? base,
   ].filter((code): code is string => Boolean(code));
-  const code = candidates.find((candidate) => META_LANGUAGES.has(candidate));
+  const code = candidates.find((candidate) => TEMPLATE_LANGUAGES.has(candidate));
   if (code === undefined) {
-    const variants = [...META_LANGUAGES].filter((c) => c.split('_')[0] === base);
+    const variants = [...TEMPLATE_LANGUAGES].filter((c) => c.split('_')[0] === base);
     return {
       problem: {
         rule: 'language',
