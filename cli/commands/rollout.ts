@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { databaseLocation, openDatabase } from '../../database/connect.ts';
@@ -7,6 +6,7 @@ import { temporalSettings } from '../../temporal/connection-settings.ts';
 import { buildRolloutReport, type ChannelOutcome, type RolloutReport } from '../../activities/rollout/rollout-report.ts';
 import { scenarioRolloutWorkflow } from '../../workflows/scenario-rollout.ts';
 import { rolloutInputProblems, rolloutWorkflowId, type ScenarioRolloutInput } from '../../workflows/scenario-rollout-input.ts';
+import { readConfigFile } from '../migration-config.ts';
 import { UsageError } from '../usage-error.ts';
 
 /**
@@ -32,7 +32,7 @@ export async function rolloutCommand(args: string[]): Promise<void> {
 
 async function start(configFile: string | undefined): Promise<void> {
   if (!configFile) throw new UsageError('rollout start needs --config FILE');
-  const input = JSON.parse(await readFile(configFile, 'utf8')) as ScenarioRolloutInput;
+  const input = (await readConfigFile(configFile)) as ScenarioRolloutInput;
   const problems = rolloutInputProblems(input);
   if (problems.length > 0) throw new Error(`${configFile}:\n  ${problems.join('\n  ')}`);
   const settings = temporalSettings();
