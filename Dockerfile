@@ -19,6 +19,10 @@ COPY database ./database
 COPY scripts ./scripts
 COPY demo ./demo
 COPY backup ./backup
+COPY scenarios ./scenarios
+COPY metrics ./metrics
+COPY report ./report
+COPY anonymize ./anonymize
 
 ENV NODE_ENV=production
 

@@ -16,6 +16,10 @@ import { sendRolloutBatchActivity } from './rollout/send-rollout-batch.ts';
 import { sendRolloutFallbacksActivity } from './rollout/send-rollout-fallbacks.ts';
 import { rolloutReportActivity } from './rollout/rollout-report.ts';
 import { checkTemplateStatusActivity, submitTemplateActivity } from './templates/submit-template.ts';
+import { eraseFromBackupsActivity } from './erasure/erase-from-backups.ts';
+import { eraseFromDatabaseActivity } from './erasure/erase-from-database.ts';
+import { eraseFromCrmActivity } from './erasure/erase-from-crm.ts';
+import { completeErasureActivity } from './erasure/complete-erasure.ts';
 
 export type { ActivityDependencies } from './dependencies.ts';
 
@@ -41,6 +45,10 @@ export function createActivities(dependencies: ActivityDependencies) {
     rolloutReport: rolloutReportActivity(dependencies),
     submitTemplate: submitTemplateActivity(dependencies),
     checkTemplateStatus: checkTemplateStatusActivity(dependencies),
+    eraseFromBackups: eraseFromBackupsActivity(dependencies),
+    eraseFromDatabase: eraseFromDatabaseActivity(dependencies),
+    eraseFromCrm: eraseFromCrmActivity(dependencies),
+    completeErasure: completeErasureActivity(dependencies),
   };
 }
 

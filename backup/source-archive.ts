@@ -1,13 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from '../database/schema.ts';
 import { quarantinedColumns, stagedColumns } from './archive-lines.ts';
 import { recordArchive } from './backup-manifest.ts';
+import { writeGzippedFile, type GzippedFile } from './gzipped-file.ts';
 
 /** Rows read from the database at a time: a source of a million rows never sits in memory. */
 const PAGE = 5000;
@@ -40,8 +38,9 @@ export function archivePath(dir: string, entry: Pick<ArchiveEntry, 'migrationId'
 
 /**
  * Writes every staged and quarantined row of one source to a gzipped JSON-lines file and lists it in the
- * migration's manifest. The file is written under a temporary name and renamed, so an archive is either whole or
- * absent; archiving the same pass again (a retried activity) replaces the file and its manifest entry.
+ * migration's manifest, and records where it went in `backup_archives`. The file is written under a temporary name and
+ * renamed, so an archive is either whole or absent; archiving the same pass again (a retried activity) replaces the
+ * file and its manifest entry.
  */
 export async function archiveSource(
   db: Kysely<Database>,
@@ -58,22 +57,9 @@ export async function archiveSource(
   await mkdir(join(dir, migrationId), { recursive: true });
 
   const counts = { rows: 0, quarantined: 0 };
-  const hash = createHash('sha256');
-  let bytes = 0;
+  let written: GzippedFile;
   try {
-    await pipeline(
-      archiveText(db, migrationId, source, counts),
-      createGzip(),
-      async function* (compressed: AsyncIterable<Buffer>) {
-        for await (const chunk of compressed) {
-          hash.update(chunk);
-          bytes += chunk.length;
-          yield chunk;
-        }
-      },
-      // Flushed to disk before the rename: an archive that proves what the business had must survive a power cut.
-      createWriteStream(temporary, { flush: true }),
-    );
+    written = await writeGzippedFile(archiveText(db, migrationId, source, counts), temporary);
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
@@ -88,12 +74,17 @@ export async function archiveSource(
     file,
     rows: counts.rows,
     quarantined: counts.quarantined,
-    bytes,
-    sha256: hash.digest('hex'),
+    ...written,
     createdAt: clock().toISOString(),
     format: 1,
   };
   await recordArchive(dir, entry);
+  // Every folder an archive went to, so an erasure request finds each copy of a person's raw rows.
+  await db
+    .insertInto('backup_archives')
+    .values({ dir: resolve(dir), migration_id: migrationId, file })
+    .onConflict((c) => c.columns(['dir', 'migration_id', 'file']).doNothing())
+    .execute();
   return entry;
 }
 

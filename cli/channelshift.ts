@@ -12,6 +12,11 @@ import { scheduleCommand } from './commands/schedule.ts';
 import { sandboxCommand } from './commands/sandbox.ts';
 import { scenariosCommand } from './commands/scenarios.ts';
 import { rolloutCommand } from './commands/rollout.ts';
+import { reportCommand } from './commands/report.ts';
+import { forgetCommand } from './commands/forget.ts';
+import { personCommand } from './commands/person.ts';
+import { codecServerCommand } from './commands/codec-server.ts';
+import { anonymizeCommand } from './commands/anonymize.ts';
 import { UsageError } from './usage-error.ts';
 
 const usage = `channelshift: move a business's customers from SMS and Viber to WhatsApp, durably, on Temporal.
@@ -20,6 +25,7 @@ const usage = `channelshift: move a business's customers from SMS and Viber to W
   channelshift status ID [--json]               where migration ID stands
   channelshift quality ID                       the migration's data-quality report as JSON
   channelshift export ID --out FILE             cleaned contacts to FILE, rejected rows with reasons to FILE.rejected.csv
+  channelshift report ID --out FILE             the migration's report as one HTML page: funnel, rejects, countries, consent, A/B
   channelshift normalize --input FILE.csv --column NAME [--country-column NAME] [--default-country XX] --out OUT.csv
                                                 preview the cleaning: the CSV with e164, line_type and reject_reason added
   channelshift backup verify DIR [--migration ID]
@@ -43,6 +49,14 @@ const usage = `channelshift: move a business's customers from SMS and Viber to W
   channelshift rollout report ID [--json]       per scenario, channel and cohort: delivery, read and reply rates, response time
   channelshift sandbox run FLOW --script CONVERSATION [--json]
                                                 play a scripted conversation through a bot flow converted to WhatsApp
+  channelshift forget --phone NUMBER [--country XX] [--wait]
+                                                erase one person everywhere (GDPR, CCPA); only a keyed hash of the number remains
+  channelshift person --phone NUMBER [--country XX] [--out FILE]
+                                                everything held on one person, as JSON (an access request)
+  channelshift anonymize ID --to DATABASE_URL [--as NEW_ID]
+                                                a pseudonymised copy of migration ID in another PostgreSQL database, for testing elsewhere
+  channelshift codec-server [--port 8888] [--host 127.0.0.1] [--ui-origin URL ...]
+                                                decode the encrypted Temporal history for the UI and "temporal --codec-endpoint"
   channelshift worker                           run a worker (settings from the environment, see README.md)
   channelshift demo [--rows N]                  the whole pipeline on generated data, with emulators and a local Temporal`;
 
@@ -51,6 +65,11 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   status: statusCommand,
   quality: qualityCommand,
   export: exportCommand,
+  report: reportCommand,
+  forget: forgetCommand,
+  person: personCommand,
+  anonymize: anonymizeCommand,
+  'codec-server': codecServerCommand,
   normalize: normalizeCommand,
   backup: backupCommand,
   dlq: dlqCommand,

@@ -36,6 +36,12 @@ export interface CrmWriteOutcome {
   retryLater: { contactId: string; reason: string }[];
 }
 
+/** What `forget` did: how many records carried the number, all of them now removed. */
+export interface CrmErasure {
+  outcome: 'deleted' | 'absent';
+  records: number;
+}
+
 export interface CrmClient {
   readonly name: CrmName;
   /**
@@ -52,6 +58,12 @@ export interface CrmClient {
    * is gone, and a non-retryable one for anything a retry cannot fix.
    */
   upsert(contacts: readonly CrmContact[]): Promise<CrmWriteOutcome>;
+  /**
+   * Erasure (GDPR, CCPA): removes every record of the CRM that carries this number as its key, permanently where
+   * the vendor allows, with what the connector itself left there about it. 'absent' when there was none, so a
+   * second call after a success answers 'absent'. Throws classified failures like `upsert`.
+   */
+  forget(e164: string): Promise<CrmErasure>;
   /** How many contacts one `upsert` call should carry at most. */
   readonly maxContactsPerWrite: number;
 }

@@ -3,12 +3,17 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 import { migrateToLatest } from './migrate.ts';
+import { secretVariable } from '../worker/secret-environment.ts';
 
 export type DatabaseLocation = { kind: 'postgres'; url: string } | { kind: 'embedded'; dataDir: string };
 
-/** `DATABASE_URL` when given; otherwise the embedded PostgreSQL (PGlite) in a local folder, so a demo needs no install. */
+/**
+ * `DATABASE_URL` (or the file `DATABASE_URL_FILE` names) when given; otherwise the embedded PostgreSQL (PGlite) in a
+ * local folder, so a demo needs no install.
+ */
 export function databaseLocation(env: NodeJS.ProcessEnv = process.env): DatabaseLocation {
-  if (env.DATABASE_URL) return { kind: 'postgres', url: env.DATABASE_URL };
+  const url = secretVariable(env, 'DATABASE_URL');
+  if (url) return { kind: 'postgres', url };
   return { kind: 'embedded', dataDir: env.CHANNELSHIFT_EMBEDDED_DB ?? '.channelshift/pglite' };
 }
 

@@ -6,6 +6,7 @@ import * as optIn from './migrations/0003-opt-in.ts';
 import * as crmSync from './migrations/0004-crm-sync.ts';
 import * as scenarioRollout from './migrations/0005-scenario-rollout.ts';
 import * as whatsAppTemplates from './migrations/0006-whatsapp-templates.ts';
+import * as privacy from './migrations/0007-privacy.ts';
 
 /** Migrations are listed here rather than read from a folder, so they also work from a bundle or a container. */
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0004-crm-sync': crmSync,
   '0005-scenario-rollout': scenarioRollout,
   '0006-whatsapp-templates': whatsAppTemplates,
+  '0007-privacy': privacy,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -422,6 +422,8 @@ export interface Database {
   rollout_audience: RolloutAudienceTable;
   rollout_sends: RolloutSendTable;
   whatsapp_templates: WhatsAppTemplateTable;
+  erasure_requests: ErasureRequestTable;
+  backup_archives: BackupArchiveTable;
 }
 
 /** A template converted from a scenario, and where Meta's review of it stands. */
@@ -442,4 +444,29 @@ export interface WhatsAppTemplateTable {
   submitted_at: Date | null;
   decided_at: Date | null;
   updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+/**
+ * A request to erase one person. What remains once it is done is the evidence that it was carried out: a keyed hash
+ * of the number (HMAC-SHA256 with the erasure key), when, and how many records each place gave up.
+ */
+export interface ErasureRequestTable {
+  id: string;
+  subject_hash: string;
+  /** The number, only while the request is pending (the workflow carries the request id, never the number). */
+  e164: string | null;
+  requested_at: ColumnType<Date, Date | undefined, never>;
+  completed_at: Date | null;
+  /** Records removed per place (`table:contacts`, `crm:hubspot`, `backup:<archive path>`). */
+  removed: ColumnType<Record<string, number> | null, string | null, string | null>;
+}
+
+/** Where each backup archive was written, so an erasure reaches every copy of a raw extract. */
+export interface BackupArchiveTable {
+  /** The backup folder, absolute. */
+  dir: string;
+  migration_id: string;
+  /** The archive's file name in the migration's folder. */
+  file: string;
+  recorded_at: Generated<Date>;
 }

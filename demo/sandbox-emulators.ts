@@ -94,7 +94,8 @@ export async function startSandboxEmulators(options: SandboxEmulatorsOptions = {
   const [contactsCheck, hubspot, salesforce, vonage, vonageMessaging, plivo, plivoMessaging, viber, whatsApp] = await Promise.all([
     startContactsCheckEmulator(options.contactsCheck),
     startHubSpotEmulator({ ...options.hubspot, burstLimit: PRO_BURST_LIMIT }),
-    startSalesforceEmulator(options.salesforce),
+    // The sandbox's integration user holds Bulk API Hard Delete: an erased contact skips the Recycle Bin.
+    startSalesforceEmulator({ bulkApiHardDelete: true, ...options.salesforce }),
     startVonageEmulator({ apiKey: VONAGE_ACCOUNT, records: options.histories?.vonage ?? [], faults: options.faults }),
     startVonageMessagingEmulator({ apiKey: VONAGE_ACCOUNT, customers, smsRate, lineTypes: options.lineTypes }),
     startPlivoEmulator({ ...PLIVO_ACCOUNT, messages: options.histories?.plivo ?? [], rateLimit: plivoRate, faults: options.faults }),
@@ -111,6 +112,7 @@ export async function startSandboxEmulators(options: SandboxEmulatorsOptions = {
       pollIntervalMs: 250,
       // The sandbox org's allocation comes back when a test says so: look again within seconds, not the hour a real org needs.
       allowanceRecheckMs: 2_000,
+      hardDelete: true,
     },
     // Short timeouts: an emulator told to hang should cost a retry, not half a minute.
     vonage: {
@@ -156,6 +158,7 @@ export async function startSandboxEmulators(options: SandboxEmulatorsOptions = {
     SALESFORCE_LOGIN_URL: salesforce.loginUrl,
     SALESFORCE_CLIENT_ID: salesforce.clientId,
     SALESFORCE_CLIENT_SECRET: salesforce.clientSecret,
+    SALESFORCE_HARD_DELETE: 'true',
     VONAGE_BASE_URL: vonage.url,
     VONAGE_API_KEY: vonage.apiKey,
     VONAGE_API_SECRET: vonage.apiSecret,

@@ -18,6 +18,7 @@ import type { CarrierLookup } from '../connectors/carrier-lookup.ts';
 import type { SourceConnectors } from '../activities/extract/source-connectors.ts';
 import type { MessagingConnectors } from '../activities/opt-in/messaging-connectors.ts';
 import type { RateLimit } from '../activities/extract/request-budget.ts';
+import type { EnvironmentProblem } from './secret-environment.ts';
 
 /** The lowest messaging tier: a business that has not said its own reaches 250 users a day on WhatsApp. */
 export const DEFAULT_WHATSAPP_MESSAGING_LIMIT = 250;
@@ -54,16 +55,20 @@ const triples = [
 
 const signatureMethods: readonly VonageSignatureMethod[] = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'];
 
-/** Vendor endpoints and credentials from the environment; every missing or half-given one is named in a single error. */
-export function connectorSettings(env: NodeJS.ProcessEnv = process.env): ConnectorSettings {
-  const problems: string[] = [];
+/**
+ * Vendor endpoints and credentials from the environment; every missing or half-given one is named in a single error,
+ * with the `earlier` problems found reading it (a secret file that could not be read counts as given, not missing).
+ */
+export function connectorSettings(env: NodeJS.ProcessEnv = process.env, earlier: readonly EnvironmentProblem[] = []): ConnectorSettings {
+  const problems = earlier.map(({ problem }) => problem);
+  const isGiven = (name: string) => Boolean(env[name]) || earlier.some(({ variable }) => variable === name);
   for (const pair of pairs) {
-    const given = pair.filter((name) => env[name]);
-    if (given.length === 1) problems.push(`${pair.find((name) => !env[name])} is missing (${given[0]} is set)`);
+    const given = pair.filter(isGiven);
+    if (given.length === 1) problems.push(`${pair.find((name) => !isGiven(name))} is missing (${given[0]} is set)`);
   }
   for (const triple of triples) {
-    const given = triple.filter((name) => env[name]);
-    if (given.length > 0 && given.length < triple.length) problems.push(`${triple.filter((name) => !env[name]).join(' and ')} missing (${given.join(', ')} set)`);
+    const given = triple.filter(isGiven);
+    if (given.length > 0 && given.length < triple.length) problems.push(`${triple.filter((name) => !isGiven(name)).join(' and ')} missing (${given.join(', ')} set)`);
   }
   const signatureMethod = (env.VONAGE_SIGNATURE_METHOD || 'sha256') as VonageSignatureMethod;
   if (!signatureMethods.includes(signatureMethod)) problems.push(`VONAGE_SIGNATURE_METHOD must be one of ${signatureMethods.join(', ')}, not "${signatureMethod}"`);
@@ -74,6 +79,7 @@ export function connectorSettings(env: NodeJS.ProcessEnv = process.env): Connect
   const plivoSendRate = perSecond(wholeNumber(env, 'PLIVO_SEND_RATE', PLIVO_SEND_RATE.requests, problems));
   const throughput = perSecond(wholeNumber(env, 'WHATSAPP_THROUGHPUT', WHATSAPP_THROUGHPUT.requests, problems));
   const messagingLimit = wholeNumber(env, 'WHATSAPP_MESSAGING_LIMIT', DEFAULT_WHATSAPP_MESSAGING_LIMIT, problems);
+  const salesforce = salesforceSettings(env, problems);
   if (problems.length > 0) throw new Error(`worker settings: ${problems.join('; ')} (see README.md, "Configuration")`);
   return {
     whatsAppContacts: env.WHATSAPP_CONTACTS_URL ? { baseUrl: env.WHATSAPP_CONTACTS_URL, token: env.WHATSAPP_CONTACTS_TOKEN! } : undefined,
@@ -83,7 +89,7 @@ export function connectorSettings(env: NodeJS.ProcessEnv = process.env): Connect
       burstLimit: { requests: burst, intervalMs: BURST_WINDOW_MS },
       dailyLimitTimeZone: env.HUBSPOT_TIME_ZONE || undefined,
     },
-    salesforce: salesforceSettings(env, problems),
+    salesforce,
     vonage: env.VONAGE_API_KEY
       ? {
           baseUrl: env.VONAGE_BASE_URL || 'https://api.nexmo.com',
@@ -128,7 +134,14 @@ export function connectorSettings(env: NodeJS.ProcessEnv = process.env): Connect
 /** OAuth client credentials, or a JWT bearer signed with the connected app's key (read from a file). */
 function salesforceSettings(env: NodeJS.ProcessEnv, problems: string[]): SalesforceClientOptions | undefined {
   const loginUrl = env.SALESFORCE_LOGIN_URL || 'https://login.salesforce.com';
-  const common = { loginUrl, apiVersion: env.SALESFORCE_API_VERSION || undefined, externalIdField: env.SALESFORCE_EXTERNAL_ID_FIELD || undefined };
+  const hardDelete = env.SALESFORCE_HARD_DELETE || 'false';
+  if (hardDelete !== 'true' && hardDelete !== 'false') problems.push(`SALESFORCE_HARD_DELETE must be true or false, not "${hardDelete}"`);
+  const common = {
+    loginUrl,
+    apiVersion: env.SALESFORCE_API_VERSION || undefined,
+    externalIdField: env.SALESFORCE_EXTERNAL_ID_FIELD || undefined,
+    hardDelete: hardDelete === 'true',
+  };
   if (env.SALESFORCE_CLIENT_ID) {
     return { ...common, auth: { kind: 'client-credentials', clientId: env.SALESFORCE_CLIENT_ID, clientSecret: env.SALESFORCE_CLIENT_SECRET! } };
   }

@@ -39,7 +39,7 @@ export async function syncUntilCurrent(request: CrmSyncRequest, onSlice: (slice:
   }
 }
 
-function allowanceSpent(failure: unknown): CrmAllowanceSpentDetails | undefined {
+export function allowanceSpent(failure: unknown): CrmAllowanceSpentDetails | undefined {
   const cause = failure instanceof ActivityFailure ? failure.cause : undefined;
   if (!(cause instanceof ApplicationFailure) || cause.type !== CRM_ALLOWANCE_SPENT) return undefined;
   return cause.details?.[0] as CrmAllowanceSpentDetails | undefined;

@@ -7,3 +7,4 @@ export { crmLiveSyncWorkflow } from './crm-live-sync.ts';
 export { transitionSyncWorkflow } from './transition-sync.ts';
 export { scenarioRolloutWorkflow } from './scenario-rollout.ts';
 export { templateApprovalWorkflow } from './template-approval.ts';
+export { forgetPersonWorkflow } from './forget-person.ts';

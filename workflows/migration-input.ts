@@ -119,7 +119,7 @@ export const MAX_BATCH_SIZE = 1000;
 
 export const migrationDefaults = { batchSize: MAX_BATCH_SIZE, concurrency: 4, crms: ['hubspot'] } as const;
 
-const MIGRATION_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export const MIGRATION_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const SOURCE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
 const REGION = /^[A-Z]{2}$/;
 

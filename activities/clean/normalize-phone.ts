@@ -145,12 +145,18 @@ function regionPrefixOf(digits: string, country: CountryCode | undefined): strin
   return country && internationalPrefix(country)?.exec(digits)?.[0];
 }
 
+/** `text` with its Arabic-Indic and Persian digits written as ASCII ones, as cleaning reads them. */
+export function asciiDigits(text: string): string {
+  return text.replace(EASTERN_DIGITS, easternDigitValue);
+}
+
+function easternDigitValue(digit: string): string {
+  return String(digit.charCodeAt(0) - (digit >= '\u06F0' ? 0x06f0 : 0x0660));
+}
+
 function cleaned(raw: string): string {
   const text = BEYOND_ASCII.test(raw)
-    ? raw
-        .replace(INVISIBLE_MARKS, '')
-        .replace(EASTERN_DIGITS, (digit) => String(digit.charCodeAt(0) - (digit >= '\u06F0' ? 0x06f0 : 0x0660)))
-        .replace(/\u00A0/g, ' ')
+    ? asciiDigits(raw.replace(INVISIBLE_MARKS, '')).replace(/\u00A0/g, ' ')
     : raw;
   return text.trim().replace(TEL_SCHEME, '');
 }

@@ -55,7 +55,7 @@ export function extractSourceActivity({ db, sources, clock }: Pick<ActivityDepen
       db,
       connectors: sources,
       pass: { since: checkpoint.since, until: checkpoint.until ?? clock() },
-      budget: (limit) => new RequestBudget(limit, checkpoint.request_times, (times) => saveRequestTimes(db, key, times)),
+      budget: (limit) => new RequestBudget(limit, checkpoint.request_times, (times) => saveRequestTimes(db, key, times), `${request.source.kind}-extraction`),
       clock,
     });
     const sliceEnds = Date.now() + SLICE_MS;

@@ -77,6 +77,7 @@ export async function demoCommand(args: string[]): Promise<void> {
     console.log(summaryText(summary));
     console.log(`\nCleaned contacts and rejected rows: npx channelshift export ${input.migrationId} --out ${input.migrationId}.csv`);
     console.log(`Raw extracts archived before cleaning: npx channelshift backup verify ${input.backupDir}`);
+    console.log(`The run's report, as one HTML page: npx channelshift report ${input.migrationId} --out report.html`);
     console.log(
       runUrl
         ? `The run is kept in .channelshift/temporal.db: \`npm run temporal\` serves it again at ${runUrl}`

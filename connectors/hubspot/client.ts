@@ -1,6 +1,6 @@
 import fetch from 'node-fetch';
 import { ApplicationFailure } from '@temporalio/common';
-import type { CrmClient, CrmContact } from '../crm-contact.ts';
+import type { CrmClient, CrmContact, CrmErasure } from '../crm-contact.ts';
 import { crmAccount } from '../crm-account.ts';
 import { SlidingWindowLimit } from '../sliding-window-limit.ts';
 import { accessTokensFor } from './access-token.ts';
@@ -46,6 +46,7 @@ export function createHubSpotClient(options: HubSpotClientOptions): CrmClient {
   const limit = new SlidingWindowLimit({
     requests: options.burstLimit.requests,
     intervalMs: options.burstLimit.intervalMs + ARRIVAL_HEADROOM_MS,
+    name: 'hubspot-burst',
   });
 
   /** One rate-limited request; statuses in `expected` are answers to handle, any other non-2xx is a failure. */
@@ -107,6 +108,13 @@ export function createHubSpotClient(options: HubSpotClientOptions): CrmClient {
         })),
       });
       return outcomeOf(contacts, JSON.parse(answer.body) as BatchUpsertAnswer);
+    },
+
+    async forget(e164): Promise<CrmErasure> {
+      // One call that finds and deletes: the number travels in the body, never in a URL HubSpot logs, and the
+      // unique property finds a record the moment it is written (search would lag behind its index).
+      const answer = await request('POST', '/crm/v3/objects/contacts/gdpr-delete', { objectId: e164, idProperty: UNIQUE_ID_PROPERTY }, [404]);
+      return answer.status === 404 ? { outcome: 'absent', records: 0 } : { outcome: 'deleted', records: 1 };
     },
   };
 }

@@ -61,6 +61,11 @@ export interface HubSpotEmulator {
   /** A new day for the daily limit (the real one resets at midnight in the account's time zone). */
   resetDailyLimit(): void;
   setRejectInput(rejectInput: InputRejection | undefined): void;
+  /**
+   * Ground truth for erasure tests: whether anything the emulator keeps (a record's properties, the unique value
+   * index, the email blocklist) contains this text anywhere.
+   */
+  holds(text: string): boolean;
   close(): Promise<void>;
 }
 
@@ -111,7 +116,7 @@ function rateLimited(policyName: 'TEN_SECONDLY_ROLLING' | 'DAILY', message: stri
  * HubSpot CRM v3 as strict as the real one for what the sync uses: a private app token or expiring OAuth
  * access tokens from `/oauth/v1/token`, a rolling burst limit and a daily limit with their headers and 429
  * bodies, the contact properties API with typed values, batch upsert by a unique property with 207 partial
- * failures, and the paged contact list.
+ * failures, the paged contact list, and the GDPR delete that erases a contact for good.
  */
 export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Promise<HubSpotEmulator> {
   const token = options.token ?? 'hubspot-emulator-token';
@@ -130,6 +135,8 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
   // Records by each unique property's value, as HubSpot finds them: a scan per input would make large syncs crawl.
   const byUniqueValue = new Map<string, StoredRecord>();
   const uniqueKey = (name: string, value: string) => `${name}\u0000${value}`;
+  // Emails a GDPR delete found no contact for: HubSpot blocks them from being used again.
+  const blockedEmails = new Set<string>();
   const arrivals: number[] = [];
   let nextRecordId = 1001;
   let requestCount = 0;
@@ -199,6 +206,7 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
       if (property === undefined) return `Property "${name}" does not exist`;
       const problem = valueProblem(property, value);
       if (problem !== undefined) return problem;
+      if (name === 'email' && blockedEmails.has(value.toLowerCase())) return `Email ${value} was permanently deleted and is blocked from use`;
       if (property.hasUniqueValue && name !== input.idProperty) {
         const holder = byUniqueValue.get(uniqueKey(name, value));
         if (holder !== undefined && holder.properties[input.idProperty] !== input.id) {
@@ -271,6 +279,38 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
     return { status: 207, body: { status: 'COMPLETE', results, numErrors: errors.length, errors } };
   }
 
+  /**
+   * `POST /crm/v3/objects/contacts/gdpr-delete`: the contact by its id, or by a unique property's value, deleted
+   * for good with everything it holds (no archive to restore from); 204 with no body. An email with no contact
+   * is blocked from future use instead, as HubSpot does.
+   */
+  function gdprDelete(body: unknown): Answer {
+    if (!isObject(body)) return validationError('Request body must be a JSON object');
+    const { objectId, idProperty } = body;
+    if (typeof objectId !== 'string' || objectId === '') return validationError('objectId is required');
+    if (idProperty !== undefined && typeof idProperty !== 'string') return validationError('idProperty must be a string');
+    let record: StoredRecord | undefined;
+    if (idProperty === undefined || idProperty === 'hs_object_id') {
+      record = records.get(objectId);
+    } else {
+      const property = properties.get(idProperty);
+      if (property === undefined) return validationError(`Property ${idProperty} does not exist`);
+      if (!property.hasUniqueValue) return validationError(`Property ${idProperty} is not a unique identifier; use a property with hasUniqueValue`);
+      record = byUniqueValue.get(uniqueKey(idProperty, objectId));
+      if (record === undefined && idProperty === 'email') {
+        blockedEmails.add(objectId.toLowerCase());
+        return { status: 204, body: undefined };
+      }
+    }
+    if (record === undefined) return failure(404, 'OBJECT_NOT_FOUND', 'resource not found');
+    for (const [name, value] of Object.entries(record.properties)) {
+      if (properties.get(name)?.hasUniqueValue) byUniqueValue.delete(uniqueKey(name, value));
+    }
+    records.delete(record.id);
+    writes.delete(record.id);
+    return { status: 204, body: undefined };
+  }
+
   /** `GET /crm/v3/objects/contacts`: pages in record id order, `after` naming where the next page starts. */
   function listContacts(url: URL): Answer {
     const limit = Number(url.searchParams.get('limit') ?? DEFAULT_LIST_LIMIT);
@@ -307,6 +347,7 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
     const handler =
       req.method === 'POST' && path === '/crm/v3/properties/contacts' ? createProperty
       : req.method === 'POST' && path === '/crm/v3/objects/contacts/batch/upsert' ? batchUpsert
+      : req.method === 'POST' && path === '/crm/v3/objects/contacts/gdpr-delete' ? gdprDelete
       : undefined;
     if (handler === undefined) return failure(404, 'OBJECT_NOT_FOUND', `No endpoint for ${req.method} ${path}`);
     if (handler === batchUpsert && options.upsertFailureEvery !== undefined && ++upsertCount % options.upsertFailureEvery === 0) {
@@ -353,6 +394,11 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
   }
 
   function send(res: ServerResponse, answer: Answer, headers: Record<string, string> = {}): void {
+    if (answer.status === 204) {
+      res.writeHead(204, headers);
+      res.end();
+      return;
+    }
     res.writeHead(answer.status, { 'content-type': 'application/json;charset=utf-8', ...headers });
     res.end(JSON.stringify(answer.body));
   }
@@ -394,6 +440,10 @@ export async function startHubSpotEmulator(options: HubSpotEmulatorOptions = {})
     setRejectInput: (next) => {
       rejectInput = next;
     },
+    holds: (text) =>
+      [...records.values()].some((record) => [record.id, ...Object.keys(record.properties), ...Object.values(record.properties)].some((value) => value.includes(text))) ||
+      [...byUniqueValue.keys()].some((key) => key.includes(text)) ||
+      [...blockedEmails].some((email) => email.includes(text)),
     close,
   };
 }

@@ -46,7 +46,7 @@ export function createPlivoLookupClient(settings: PlivoLookupSettings): CarrierL
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const rate = settings.rate ?? PLIVO_LOOKUP_RATE;
   // Requests reach Plivo a little after they start, and not all equally late: the margin keeps Plivo's own count within the rate.
-  const limit = new SlidingWindowLimit({ requests: rate.requests, intervalMs: rate.intervalMs + ARRIVAL_MARGIN_MS });
+  const limit = new SlidingWindowLimit({ requests: rate.requests, intervalMs: rate.intervalMs + ARRIVAL_MARGIN_MS, name: 'plivo-lookup' });
 
   return {
     async lookup(e164) {

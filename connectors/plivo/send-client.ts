@@ -48,7 +48,7 @@ export function createPlivoSendClient(settings: PlivoSendSettings): PlivoSendCli
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const rate = settings.rate ?? PLIVO_SEND_RATE;
   // Requests reach Plivo a little after they start, and not all equally late: the margin keeps Plivo's own count within the rate.
-  const limit = new SlidingWindowLimit({ requests: rate.requests, intervalMs: rate.intervalMs + ARRIVAL_MARGIN_MS });
+  const limit = new SlidingWindowLimit({ requests: rate.requests, intervalMs: rate.intervalMs + ARRIVAL_MARGIN_MS, name: 'plivo-sms' });
 
   return {
     async send({ src, dst, text, statusUrl }) {

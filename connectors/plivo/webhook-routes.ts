@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeliveryReceipt, InboundEvents } from '../../activities/opt-in/inbound-events.ts';
-import { redactPhoneNumbers } from '../../privacy/redact-phone-numbers.ts';
+import { processLog } from '../../privacy/structured-log.ts';
+import { reportWebhookEvent } from '../../metrics/webhook-events.ts';
 import { answer, bodyWithin } from '../webhook-request.ts';
 import { isPlivoV2SignatureValid, isPlivoV3SignatureValid } from './webhook-signature.ts';
 
@@ -35,7 +36,7 @@ const RECEIPT_STATUS: Record<string, DeliveryReceipt['status'] | null> = {
 export function plivoInboundMessageRoute(options: PlivoRouteOptions): Route {
   const clock = options.clock ?? (() => new Date());
   return async (request, response) => {
-    const form = await verifiedForm(request, response, options);
+    const form = await verifiedForm(request, response, options, 'inbound');
     if (form === undefined) return;
     const from = form.get('From');
     const text = form.get('Text');
@@ -58,7 +59,7 @@ export function plivoInboundMessageRoute(options: PlivoRouteOptions): Route {
 export function plivoStatusRoute(options: PlivoRouteOptions): Route {
   const clock = options.clock ?? (() => new Date());
   return async (request, response) => {
-    const form = await verifiedForm(request, response, options);
+    const form = await verifiedForm(request, response, options, 'status');
     if (form === undefined) return;
     const messageUuid = form.get('MessageUUID');
     const to = form.get('To');
@@ -85,7 +86,7 @@ export function plivoStatusRoute(options: PlivoRouteOptions): Route {
  * The callback's form once its signature is checked: V3 (URL, query and form parameters) or else V2 (URL
  * only), as Plivo sends both. Undefined when the request was answered here (not a POST, too large, unsigned).
  */
-async function verifiedForm(request: IncomingMessage, response: ServerResponse, options: PlivoRouteOptions): Promise<URLSearchParams | undefined> {
+async function verifiedForm(request: IncomingMessage, response: ServerResponse, options: PlivoRouteOptions, type: string): Promise<URLSearchParams | undefined> {
   if (request.method !== 'POST') {
     answer(response, 405, 'Plivo callbacks are POSTed', { allow: 'POST' });
     return undefined;
@@ -116,6 +117,8 @@ async function verifiedForm(request: IncomingMessage, response: ServerResponse, 
       signature: header('x-plivo-signature-v2'),
       authToken: options.authToken,
     });
+  const unsigned = header('x-plivo-signature-v3') === undefined && header('x-plivo-signature-v2') === undefined;
+  reportWebhookEvent('plivo', type, unsigned ? 'missing' : signed ? 'valid' : 'invalid');
   if (!signed) {
     answer(response, 401, 'X-Plivo-Signature-V3 (or -V2) is missing or does not sign this request');
     return undefined;
@@ -128,7 +131,7 @@ async function hand(response: ServerResponse, what: string, record: () => Promis
   try {
     await record();
   } catch (error) {
-    console.error(`Plivo ${what} not recorded; Plivo will send it again: ${redactPhoneNumbers(String(error))}`);
+    processLog.error(`Plivo ${what} not recorded; Plivo will send it again`, { error });
     return answer(response, 500, 'the callback could not be recorded');
   }
   response.writeHead(200).end();

@@ -5,6 +5,7 @@ import { SlidingWindowLimit } from '../sliding-window-limit.ts';
 import { upsertByBulkJob } from './bulk-upsert.ts';
 import { upsertByCollections } from './collections-upsert.ts';
 import { DEFAULT_EXTERNAL_ID_FIELD, toContactFields, withPlaceholderLastName } from './contact-mapping.ts';
+import { eraseContact } from './contact-erasure.ts';
 import { createMissingContactFields } from './field-setup.ts';
 import { createSalesforceApi } from './rest-api.ts';
 import type { ContactRow, RowOutcome } from './row-outcome.ts';
@@ -29,6 +30,12 @@ export interface SalesforceClientOptions {
   requestRate?: { requests: number; intervalMs: number };
   /** After REQUEST_LIMIT_EXCEEDED, how long until the sync looks again (the allocation rolls over 24 hours). */
   allowanceRecheckMs?: number;
+  /**
+   * The integration user holds the Bulk API Hard Delete permission (off by default in Salesforce): `forget` then
+   * deletes through a Bulk API 2.0 hardDelete job, past the Recycle Bin. Without it, deleted records wait in the
+   * Recycle Bin for 15 days, which no REST call can empty.
+   */
+  hardDelete?: boolean;
 }
 
 export const SALESFORCE_MAX_CONTACTS_PER_WRITE = 10_000;
@@ -40,7 +47,7 @@ const DEFAULT_ALLOWANCE_RECHECK_MS = 60 * 60 * 1_000;
 export function createSalesforceClient(options: SalesforceClientOptions): CrmClient {
   const externalIdField = options.externalIdField ?? DEFAULT_EXTERNAL_ID_FIELD;
   const bulkThreshold = options.bulkThreshold ?? DEFAULT_BULK_THRESHOLD;
-  const limit = new SlidingWindowLimit(options.requestRate ?? DEFAULT_REQUEST_RATE);
+  const limit = new SlidingWindowLimit({ ...(options.requestRate ?? DEFAULT_REQUEST_RATE), name: 'salesforce-api' });
   const login = createSalesforceLogin({ loginUrl: options.loginUrl, auth: options.auth, limit });
   const api = createSalesforceApi({
     login,
@@ -104,6 +111,15 @@ export function createSalesforceClient(options: SalesforceClientOptions): CrmCli
         });
       }
       return writeOutcomeOf(outcomes);
+    },
+
+    forget(e164) {
+      return eraseContact(api, e164, {
+        externalIdField,
+        hardDelete: options.hardDelete ?? false,
+        pollIntervalMs: options.pollIntervalMs ?? 2_000,
+        onProgress: options.onProgress,
+      });
     },
   };
 }

@@ -6,8 +6,11 @@ import type { ContactObject, RowError, RowValues } from './emulator-contacts.ts'
 
 export type JobState = 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
 
+export type JobOperation = 'upsert' | 'hardDelete';
+
 export interface BulkJobSummary {
   id: string;
+  operation: JobOperation;
   state: JobState;
   externalIdFieldName: string;
   numberRecordsProcessed: number;
@@ -20,6 +23,8 @@ export interface BulkJobsOptions {
   processingMs: number;
   /** Rows the job leaves unprocessed, as a job stopped partway would. */
   leaveUnprocessed?: (fields: Record<string, string>) => boolean;
+  /** The user holds Bulk API Hard Delete, which Salesforce leaves off by default. */
+  hardDeleteAllowed: boolean;
 }
 
 interface Job extends BulkJobSummary {
@@ -65,14 +70,23 @@ export function createBulkJobs(contacts: ContactObject, options: BulkJobsOptions
 
   function create(body: unknown, apiVersion: number): Answer {
     if (!isObject(body)) return invalidJob('The request body must be a JSON object');
-    const { object, operation, externalIdFieldName, contentType = 'CSV', lineEnding = 'LF', columnDelimiter = 'COMMA' } = body;
+    const { object, operation, contentType = 'CSV', lineEnding = 'LF', columnDelimiter = 'COMMA' } = body;
+    let { externalIdFieldName } = body;
     if (object !== 'Contact') return invalidJob(`Unable to find object: ${String(object)}`);
-    if (operation !== 'upsert') return invalidJob(`The emulator runs upsert jobs only, not ${String(operation)}`);
-    if (typeof externalIdFieldName !== 'string' || externalIdFieldName === '') {
-      return invalidJob('External ID was blank for Contact. An External ID must be specified for upsert.');
-    }
-    if (contacts.field(externalIdFieldName)?.externalId !== true) {
-      return invalidJob(`Field name provided, ${externalIdFieldName} does not match an External ID for Contact`);
+    if (operation === 'upsert') {
+      if (typeof externalIdFieldName !== 'string' || externalIdFieldName === '') {
+        return invalidJob('External ID was blank for Contact. An External ID must be specified for upsert.');
+      }
+      if (contacts.field(externalIdFieldName)?.externalId !== true) {
+        return invalidJob(`Field name provided, ${externalIdFieldName} does not match an External ID for Contact`);
+      }
+    } else if (operation === 'hardDelete') {
+      if (!options.hardDeleteAllowed) {
+        return errorAnswer(400, 'FEATURENOTENABLED', 'hardDelete requires the Bulk API Hard Delete permission, which this user does not have');
+      }
+      externalIdFieldName = '';
+    } else {
+      return invalidJob(`The emulator runs upsert and hardDelete jobs only, not ${String(operation)}`);
     }
     if (contentType !== 'CSV') return invalidJob(`Unsupported contentType: ${String(contentType)}`);
     if (lineEnding !== 'LF' && lineEnding !== 'CRLF') return invalidJob(`Invalid lineEnding: ${String(lineEnding)}`);
@@ -80,9 +94,10 @@ export function createBulkJobs(contacts: ContactObject, options: BulkJobsOptions
     const now = new Date().toISOString();
     const job: Job = {
       id: salesforceId('750', nextJob++),
+      operation,
       state: 'Open',
       object,
-      externalIdFieldName,
+      externalIdFieldName: externalIdFieldName as string,
       lineEnding,
       apiVersion,
       createdDate: now,
@@ -154,10 +169,14 @@ export function createBulkJobs(contacts: ContactObject, options: BulkJobsOptions
   }
 
   function begin(job: Job): void {
-    if (job.state !== 'UploadComplete') return;
+    if (job.state !== 'UploadComplete' || !jobs.has(job.id)) return;
     setState(job, 'InProgress');
     const problem = readData(job);
     if (problem !== undefined) return setState(job, 'Failed', problem);
+    if (job.operation === 'hardDelete') {
+      setTimeout(() => step(job), options.processingMs / STEPS);
+      return;
+    }
     const keyColumn = job.columns.indexOf(job.externalIdFieldName);
     const others = running().filter((other) => other !== job && other.externalIdFieldName === job.externalIdFieldName);
     job.rows.forEach((row, index) => {
@@ -182,18 +201,19 @@ export function createBulkJobs(contacts: ContactObject, options: BulkJobsOptions
       return 'InvalidBatch : The CSV data could not be parsed';
     }
     const [header = [], ...rows] = table;
+    if (job.operation === 'hardDelete' && (header.length !== 1 || header[0] !== 'Id')) return "InvalidBatch : The 'hardDelete' batch must contain only ids";
     const unknown = header.find((name) => contacts.field(name) === undefined);
     if (unknown !== undefined) return `InvalidBatch : Field name not found : ${unknown}`;
     const repeated = header.find((name, index) => header.indexOf(name) !== index);
     if (repeated !== undefined) return `InvalidBatch : Duplicate field name: ${repeated}`;
-    if (!header.includes(job.externalIdFieldName)) return `InvalidBatch : The upsert data must contain the External ID field ${job.externalIdFieldName}`;
+    if (job.operation === 'upsert' && !header.includes(job.externalIdFieldName)) return `InvalidBatch : The upsert data must contain the External ID field ${job.externalIdFieldName}`;
     job.columns = header;
     job.rows = rows;
     return undefined;
   }
 
   function step(job: Job): void {
-    if (job.state !== 'InProgress') return;
+    if (job.state !== 'InProgress' || !jobs.has(job.id)) return;
     if (held) {
       heldSteps.push(() => step(job));
       return;
@@ -209,6 +229,18 @@ export function createBulkJobs(contacts: ContactObject, options: BulkJobsOptions
 
   function processRow(job: Job, index: number): void {
     const row = job.rows[index]!;
+    if (job.operation === 'hardDelete') {
+      const id = row[0] ?? '';
+      const error = contacts.hardDelete(id);
+      job.numberRecordsProcessed++;
+      if (error === undefined) {
+        job.successful.push([id, 'false', ...row]);
+      } else {
+        job.numberRecordsFailed++;
+        job.failed.push([id, `${error.statusCode}:${error.message}:${error.fields.join(',')} --`, ...row]);
+      }
+      return;
+    }
     const values: RowValues = {};
     job.columns.forEach((name, column) => {
       const cell = row[column] ?? '';
@@ -236,12 +268,37 @@ export function createBulkJobs(contacts: ContactObject, options: BulkJobsOptions
     job.successful.push([id, String(created), ...row]);
   }
 
+  /** `GET /jobs/ingest`: every job the org keeps, in one page; the emulator has no Bulk API 1.0 (Classic) jobs. */
+  function listAll(jobType: string | null): Answer {
+    const records = jobType === null || jobType === 'V2Ingest' ? [...jobs.values()].map(listingOf) : [];
+    return { status: 200, body: { done: true, records, nextRecordsUrl: null } };
+  }
+
+  /** `DELETE /jobs/ingest/{id}`: the job with its data and results, once it no longer takes data. */
+  function remove(id: string): Answer {
+    const job = jobs.get(id);
+    if (job === undefined) return notFound();
+    if (job.state === 'Open' || job.state === 'InProgress') return invalidState(`Job ${id} is ${job.state}; only a job that is UploadComplete, JobComplete, Aborted or Failed can be deleted`);
+    jobs.delete(id);
+    return { status: 204 };
+  }
+
   return {
     create,
     upload,
     changeState,
     info,
     results,
+    listAll,
+    remove,
+    /** Whether a job's uploaded data, rows or results hold this text anywhere. */
+    holds: (text: string) =>
+      [...jobs.values()].some(
+        (job) =>
+          job.data?.includes(text) === true ||
+          [job.rows, job.successful, job.failed, job.unprocessed].some((table) => table.some((row) => row.some((cell) => cell.includes(text)))) ||
+          [...job.keys].some((key) => key.includes(text)),
+      ),
     /** Whether a running job holds the row with this external id value. */
     isLocked: (externalIdField: string, value: string) =>
       running().some((job) => job.externalIdFieldName === externalIdField && job.keys.has(value)),
@@ -254,24 +311,24 @@ export function createBulkJobs(contacts: ContactObject, options: BulkJobsOptions
       for (const resumeStep of heldSteps.splice(0)) resumeStep();
     },
     list: (): BulkJobSummary[] =>
-      [...jobs.values()].map(({ id, state, externalIdFieldName, numberRecordsProcessed, numberRecordsFailed, errorMessage }) => ({
-        id, state, externalIdFieldName, numberRecordsProcessed, numberRecordsFailed, ...(errorMessage === undefined ? {} : { errorMessage }),
+      [...jobs.values()].map(({ id, operation, state, externalIdFieldName, numberRecordsProcessed, numberRecordsFailed, errorMessage }) => ({
+        id, operation, state, externalIdFieldName, numberRecordsProcessed, numberRecordsFailed, ...(errorMessage === undefined ? {} : { errorMessage }),
       })),
   };
 }
 
 export type BulkJobs = ReturnType<typeof createBulkJobs>;
 
-function infoOf(job: Job): Record<string, unknown> {
+/** A job as Get All Jobs lists it: no external id field and no counts. */
+function listingOf(job: Job): Record<string, unknown> {
   return {
     id: job.id,
-    operation: 'upsert',
+    operation: job.operation,
     object: job.object,
     createdById: '005Em000000000AAA',
     createdDate: job.createdDate,
     systemModstamp: job.systemModstamp,
     state: job.state,
-    externalIdFieldName: job.externalIdFieldName,
     concurrencyMode: 'Parallel',
     contentType: 'CSV',
     apiVersion: job.apiVersion,
@@ -279,6 +336,13 @@ function infoOf(job: Job): Record<string, unknown> {
     contentUrl: `services/data/v${job.apiVersion.toFixed(1)}/jobs/ingest/${job.id}/batches`,
     lineEnding: job.lineEnding,
     columnDelimiter: 'COMMA',
+  };
+}
+
+function infoOf(job: Job): Record<string, unknown> {
+  return {
+    ...listingOf(job),
+    ...(job.operation === 'upsert' ? { externalIdFieldName: job.externalIdFieldName } : {}),
     numberRecordsProcessed: job.numberRecordsProcessed,
     numberRecordsFailed: job.numberRecordsFailed,
     retries: 0,

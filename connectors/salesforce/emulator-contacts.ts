@@ -60,6 +60,7 @@ const STANDARD_FIELDS = [
 const CUSTOM_FIELD_NAME = /^Contact\.([A-Za-z](?:[A-Za-z0-9]|_(?!_))*[A-Za-z0-9])__c$/;
 const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:?\d{2})$/;
 const MAX_LABEL_LENGTH = 40;
+const RECORD_ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
 
 const integrity = (message: string, fields: string[] = []): Answer => errorAnswer(400, 'FIELD_INTEGRITY_EXCEPTION', message, fields);
 
@@ -67,6 +68,8 @@ const integrity = (message: string, fields: string[] = []): Answer => errorAnswe
 export function createContactObject(options: ContactObjectOptions) {
   const fields = new Map(STANDARD_FIELDS.map((field) => [field.name, field]));
   const records = new Map<string, ContactRecord>();
+  // Deleted records, restorable for 15 days in Salesforce; only a hard delete or emptying the bin removes them.
+  const recycleBin = new Map<string, ContactRecord>();
   const writes = new Map<string, number>();
   // Record ids by an external id or unique field's value, as Salesforce's index finds them.
   const index = new Map<string, Set<string>>();
@@ -208,8 +211,68 @@ export function createContactObject(options: ContactObjectOptions) {
     return { id: record.Id, created: existingId === undefined };
   }
 
+  /** Takes a record out of the external id and unique field index, so no look-up or upsert finds it. */
+  function unindex(record: ContactRecord): void {
+    for (const [name, value] of Object.entries(record.fields)) {
+      const field = fields.get(name);
+      if (!field?.externalId && !field?.unique) continue;
+      const ids = index.get(indexKey(name, value));
+      ids?.delete(record.Id);
+      if (ids?.size === 0) index.delete(indexKey(name, value));
+    }
+  }
+
+  /** `GET /sobjects/Contact/{field}/{value}`: one record (200), the URLs of several (300), or 404. */
+  function getByExternalId(externalIdField: string, value: string, apiVersion: string): Answer {
+    if (fields.get(externalIdField)?.externalId !== true) {
+      return errorAnswer(404, 'NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${externalIdField}`);
+    }
+    const ids = matching(externalIdField, value);
+    const url = (id: string) => `/services/data/v${apiVersion}/sobjects/Contact/${id}`;
+    if (ids.length === 0) return errorAnswer(404, 'NOT_FOUND', 'The requested resource does not exist');
+    if (ids.length > 1) return { status: 300, body: ids.map(url) };
+    const record = records.get(ids[0]!)!;
+    const values = Object.fromEntries([...fields.keys()].filter((name) => name !== 'Id').map((name) => [name, record.fields[name] ?? null]));
+    return { status: 200, body: { attributes: { type: 'Contact', url: url(record.Id) }, Id: record.Id, IsDeleted: false, ...values } };
+  }
+
+  /** `DELETE /sobjects/Contact/{id}`: into the Recycle Bin, 204 with no body. */
+  function softDelete(id: string): Answer {
+    if (!RECORD_ID.test(id)) return errorAnswer(400, 'MALFORMED_ID', `Contact ID: id value of incorrect type: ${id}`);
+    if (recycleBin.has(id)) return errorAnswer(404, 'ENTITY_IS_DELETED', 'entity is deleted');
+    const record = records.get(id);
+    if (record === undefined) return errorAnswer(404, 'NOT_FOUND', 'The requested resource does not exist');
+    unindex(record);
+    records.delete(id);
+    recycleBin.set(id, record);
+    return { status: 204 };
+  }
+
+  /** A Bulk hardDelete row: gone for good, past the Recycle Bin; a record already in the bin cannot be. */
+  function hardDelete(id: string): RowError | undefined {
+    if (!RECORD_ID.test(id)) return { statusCode: 'MALFORMED_ID', message: `Contact ID: id value of incorrect type: ${id}`, fields: ['Id'] };
+    const record = records.get(id);
+    if (record === undefined) return { statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] };
+    unindex(record);
+    records.delete(id);
+    writes.delete(id);
+    return undefined;
+  }
+
   return {
     field: (name: string) => fields.get(name),
+    getByExternalId,
+    softDelete,
+    hardDelete,
+    /** Whether a record, in use or in the Recycle Bin, or the index holds this text anywhere. */
+    holds(text: string): boolean {
+      const inRecord = (record: ContactRecord) => [record.Id, ...Object.values(record.fields)].some((value) => value.includes(text));
+      return (
+        [...records.values(), ...recycleBin.values()].some(inRecord) ||
+        [...index].some(([key, ids]) => ids.size > 0 && key.includes(text))
+      );
+    },
+    recycleBin: (): StoredContact[] => [...recycleBin.values()].map((record) => ({ Id: record.Id, ...record.fields })),
     describe,
     createCustomField,
     matching,

@@ -24,6 +24,8 @@ export interface SalesforceEmulatorOptions {
   rejectRecord?: (fields: Record<string, string>) => string | undefined;
   /** Rows a Bulk job leaves unprocessed. */
   leaveUnprocessed?: (fields: Record<string, string>) => boolean;
+  /** The integration user holds Bulk API Hard Delete; Salesforce leaves it off by default, and so does the emulator. */
+  bulkApiHardDelete?: boolean;
 }
 
 export interface SalesforceEmulator {
@@ -39,6 +41,13 @@ export interface SalesforceEmulator {
   privateKey: string;
   /** Contacts as `{Id, ...fields}`. */
   records(): StoredContact[];
+  /** Deleted Contacts Salesforce still keeps, restorable, for 15 days. */
+  recycleBin(): StoredContact[];
+  /**
+   * Ground truth for erasure tests: whether anything the org keeps (a Contact in use or in the Recycle Bin, the
+   * external id index, a Bulk job's uploaded data or results) contains this text anywhere.
+   */
+  holds(text: string): boolean;
   /** record id → how many rows upserted it */
   writesPerRecord(): ReadonlyMap<string, number>;
   /** API requests that reached the instance, refused ones included. */
@@ -65,7 +74,8 @@ const DEFAULT_DAILY_API_REQUESTS = 5_000_000;
 /**
  * A Salesforce org as strict as the real one for what the sync uses: OAuth server-to-server login on a login
  * server and the REST API on a separate instance, sessions checked on every call, a daily API allocation with
- * its header, Contact describe, Tooling API custom fields, sObject Collections upsert and Bulk API 2.0 jobs.
+ * its header, Contact describe, Tooling API custom fields, sObject Collections upsert, Contact look-up by external
+ * id and delete into the Recycle Bin, and Bulk API 2.0 upsert and hardDelete jobs, listed and deleted with their data.
  */
 export async function startSalesforceEmulator(options: SalesforceEmulatorOptions = {}): Promise<SalesforceEmulator> {
   const keys = generateKeyPairSync('rsa', {
@@ -74,7 +84,11 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   });
   const contacts = createContactObject({ rejectRecord: options.rejectRecord });
-  const jobs = createBulkJobs(contacts, { processingMs: options.bulkProcessingMs ?? 300, leaveUnprocessed: options.leaveUnprocessed });
+  const jobs = createBulkJobs(contacts, {
+    processingMs: options.bulkProcessingMs ?? 300,
+    leaveUnprocessed: options.leaveUnprocessed,
+    hardDeleteAllowed: options.bulkApiHardDelete ?? false,
+  });
   const sessions = new Map<string, number>();
   let allocation = options.dailyApiRequests ?? DEFAULT_DAILY_API_REQUESTS;
   let used = 0;
@@ -135,10 +149,11 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
     const match = /^\/services\/data\/v(\d+\.\d)(\/.*?)\/?$/.exec(url.pathname);
     const version = Number(match?.[1]);
     if (match === null || version < API_VERSIONS.oldest || version > API_VERSIONS.newest) return notFound();
-    return route(req, match[2]!, version, rawBody);
+    return route(req, match[2]!, match[1]!, rawBody, url);
   }
 
-  function route(req: IncomingMessage, path: string, version: number, rawBody: string): Answer {
+  function route(req: IncomingMessage, path: string, apiVersion: string, rawBody: string, url: URL): Answer {
+    const version = Number(apiVersion);
     const json = (handle: (body: unknown) => Answer): Answer => {
       const contentType = req.headers['content-type'] ?? '';
       if (!contentType.startsWith('application/json')) {
@@ -152,6 +167,12 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
     };
     const { method } = req;
     if (method === 'GET' && path === '/sobjects/Contact/describe') return contacts.describe();
+    const byExternalId = /^\/sobjects\/Contact\/([^/]+)\/([^/]+)$/.exec(path);
+    if (method === 'GET' && byExternalId !== null) {
+      return contacts.getByExternalId(decodeURIComponent(byExternalId[1]!), decodeURIComponent(byExternalId[2]!), apiVersion);
+    }
+    const recordId = /^\/sobjects\/Contact\/([^/]+)$/.exec(path)?.[1];
+    if (method === 'DELETE' && recordId !== undefined) return contacts.softDelete(decodeURIComponent(recordId));
     if (method === 'POST' && path === '/tooling/sobjects/CustomField') return json((body) => contacts.createCustomField(body));
     const collection = /^\/composite\/sobjects\/([^/]+)\/([^/]+)$/.exec(path);
     if (method === 'PATCH' && collection !== null && version >= API_VERSIONS.collectionsUpsert) {
@@ -159,10 +180,12 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
     }
     if (!path.startsWith('/jobs/ingest') || version < API_VERSIONS.bulkIngest) return notFound();
     if (method === 'POST' && path === '/jobs/ingest') return json((body) => jobs.create(body, version));
+    if (method === 'GET' && path === '/jobs/ingest') return jobs.listAll(url.searchParams.get('jobType'));
     const [, jobId, part] = /^\/jobs\/ingest\/(\w+)(?:\/(\w+))?$/.exec(path) ?? [];
     if (jobId === undefined) return notFound();
     if (part === undefined && method === 'GET') return jobs.info(jobId);
     if (part === undefined && method === 'PATCH') return json((body) => jobs.changeState(jobId, body));
+    if (part === undefined && method === 'DELETE') return jobs.remove(jobId);
     if (part === 'batches' && method === 'PUT') return jobs.upload(jobId, req.headers['content-type'], rawBody);
     if (method === 'GET' && (part === 'successfulResults' || part === 'failedResults' || part === 'unprocessedrecords')) return jobs.results(jobId, part);
     return notFound();
@@ -185,6 +208,8 @@ export async function startSalesforceEmulator(options: SalesforceEmulatorOptions
     username: app.username,
     privateKey: keys.privateKey,
     records: contacts.records,
+    recycleBin: contacts.recycleBin,
+    holds: (text) => contacts.holds(text) || jobs.holds(text),
     writesPerRecord: contacts.writesPerRecord,
     requestCount: () => requestCount,
     loginCount: () => loginCount,

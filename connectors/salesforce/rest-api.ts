@@ -25,7 +25,7 @@ export interface RequestOptions {
 
 export interface SalesforceApi {
   /** One paced request to `/services/data/vXX.X{path}` on the org's instance; any non-2xx answer throws. */
-  request(method: 'GET' | 'POST' | 'PATCH' | 'PUT', path: string, options?: RequestOptions): Promise<ApiAnswer>;
+  request(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, options?: RequestOptions): Promise<ApiAnswer>;
 }
 
 export interface ApiAnswer {

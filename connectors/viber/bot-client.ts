@@ -101,7 +101,7 @@ export function createViberBotClient(settings: ViberBotSettings): ViberBotClient
   const baseUrl = settings.baseUrl.replace(/\/+$/, '');
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const broadcastRate = settings.broadcastRate ?? VIBER_BROADCAST_RATE;
-  const broadcastLimit = new SlidingWindowLimit({ requests: broadcastRate.requests, intervalMs: broadcastRate.intervalMs + ARRIVAL_HEADROOM_MS });
+  const broadcastLimit = new SlidingWindowLimit({ requests: broadcastRate.requests, intervalMs: broadcastRate.intervalMs + ARRIVAL_HEADROOM_MS, name: 'viber-broadcast' });
 
   /** The body of Viber's answer to one call; HTTP failures and timeouts are thrown, Viber's `status` is the caller's to read. */
   async function call(method: string, request: unknown): Promise<ViberAnswer> {

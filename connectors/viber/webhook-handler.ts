@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answer, bodyWithin } from '../webhook-request.ts';
+import { reportWebhookEvent } from '../../metrics/webhook-events.ts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../database/schema.ts';
 import type { InboundEvents } from '../../activities/opt-in/inbound-events.ts';
 import { redactPhoneNumbers } from '../../privacy/redact-phone-numbers.ts';
+import { processLog } from '../../privacy/structured-log.ts';
 import { parseViberCallback, parseViberJson, type ViberCallback } from './callbacks.ts';
 import { isViberSignatureValid } from './content-signature.ts';
 import { recordViberCallback } from './subscriber-book.ts';
@@ -40,26 +42,29 @@ export function viberWebhookHandler(options: ViberWebhookOptions): (request: Inc
     if (rawBody === 'aborted') return;
     const signature = request.headers['x-viber-content-signature'];
     if (!isViberSignatureValid(rawBody, typeof signature === 'string' ? signature : undefined, options.authToken)) {
+      reportWebhookEvent('viber', 'unknown', signature === undefined ? 'missing' : 'invalid');
       return answer(response, 403, 'X-Viber-Content-Signature is missing or does not sign this body');
     }
     let callback: ViberCallback;
     try {
       callback = parseViberCallback(parseViberJson(rawBody.toString('utf8')));
     } catch (error) {
+      reportWebhookEvent('viber', 'unknown', 'valid');
       // JSON.parse quotes the text around a syntax error, which may hold a number.
       return answer(response, 400, redactPhoneNumbers(error instanceof Error ? error.message : String(error)));
     }
+    reportWebhookEvent('viber', callback.event, 'valid');
     try {
       await recordViberCallback(options.db, options.bot, callback, clock());
     } catch (error) {
-      console.error(`Viber ${callback.event} callback not recorded; Viber will send it again: ${redactPhoneNumbers(String(error))}`);
+      processLog.error(`Viber ${callback.event} callback not recorded; Viber will send it again`, { error });
       return answer(response, 500, 'the callback could not be recorded');
     }
     if (options.events !== undefined) {
       try {
         await handOver(options.events, callback);
       } catch (error) {
-        console.error(`Viber ${callback.event} callback not handed over; Viber will send it again: ${redactPhoneNumbers(String(error))}`);
+        processLog.error(`Viber ${callback.event} callback not handed over; Viber will send it again`, { error });
         return answer(response, 500, 'the callback could not be handed over');
       }
     }

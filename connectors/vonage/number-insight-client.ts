@@ -65,7 +65,7 @@ export function createVonageNumberInsightClient(settings: VonageNumberInsightSet
   const endpoint = `${settings.baseUrl.replace(/\/+$/, '')}/ni/standard/json`;
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const rate = settings.rate ?? VONAGE_INSIGHT_RATE;
-  const limit = new SlidingWindowLimit({ requests: rate.requests, intervalMs: rate.intervalMs + ARRIVAL_HEADROOM_MS });
+  const limit = new SlidingWindowLimit({ requests: rate.requests, intervalMs: rate.intervalMs + ARRIVAL_HEADROOM_MS, name: 'vonage-number-insight' });
   const authorization = `Basic ${Buffer.from(`${settings.apiKey}:${settings.apiSecret}`).toString('base64')}`;
 
   return {

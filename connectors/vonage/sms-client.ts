@@ -67,7 +67,7 @@ export function createVonageSmsClient(settings: VonageSmsSettings): VonageSmsCli
   const endpoint = `${settings.baseUrl.replace(/\/+$/, '')}/sms/json`;
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const rate = settings.rate ?? VONAGE_SMS_RATE;
-  const limit = new SlidingWindowLimit({ requests: rate.requests, intervalMs: rate.intervalMs + ARRIVAL_HEADROOM_MS });
+  const limit = new SlidingWindowLimit({ requests: rate.requests, intervalMs: rate.intervalMs + ARRIVAL_HEADROOM_MS, name: 'vonage-sms' });
 
   return {
     async send(sms) {

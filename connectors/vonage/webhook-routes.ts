@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeliveryReceipt, InboundEvents, InboundMessage } from '../../activities/opt-in/inbound-events.ts';
-import { redactPhoneNumbers } from '../../privacy/redact-phone-numbers.ts';
+import { processLog } from '../../privacy/structured-log.ts';
+import { reportWebhookEvent } from '../../metrics/webhook-events.ts';
 import { answer, bodyWithin } from '../webhook-request.ts';
 import { parseVonageTime } from './vonage-time.ts';
 import { isVonageSignatureValid, type VonageSignatureMethod } from './webhook-signature.ts';
@@ -59,7 +60,7 @@ export function vonageInboundSmsRoute(options: VonageWebhookOptions): Route {
   const waiting = new Map<string, PartsOfOneMessage>();
 
   return async (request, response) => {
-    const params = await signedParams(request, response, options.signatureSecret, options.signatureMethod, clock());
+    const params = await signedParams(request, response, options.signatureSecret, options.signatureMethod, clock(), 'inbound');
     if (params === undefined) return;
     // A binary message (a ringtone, a vCard) carries no text a customer typed; answered so Vonage stops sending it.
     if (params.type === 'binary') return void response.writeHead(204).end();
@@ -101,7 +102,7 @@ export function vonageInboundSmsRoute(options: VonageWebhookOptions): Route {
 export function vonageDeliveryReceiptRoute(options: VonageWebhookOptions): Route {
   const clock = options.clock ?? (() => new Date());
   return async (request, response) => {
-    const params = await signedParams(request, response, options.signatureSecret, options.signatureMethod, clock());
+    const params = await signedParams(request, response, options.signatureSecret, options.signatureMethod, clock(), 'delivery-receipt');
     if (params === undefined) return;
     const { msisdn, messageId } = params;
     const status = RECEIPT_STATUSES[params.status ?? ''];
@@ -135,6 +136,8 @@ async function signedParams(
   secret: string,
   method: VonageSignatureMethod,
   now: Date,
+  /** The route's event type, for the webhook metrics. */
+  type: string,
 ): Promise<Params | undefined> {
   if (request.method !== 'GET' && request.method !== 'POST') {
     answer(response, 405, 'Vonage webhooks are GET or POST', { allow: 'GET, POST' });
@@ -157,7 +160,9 @@ async function signedParams(
     return undefined;
   }
   for (const [name, value] of body) add(name, value);
-  if (!isVonageSignatureValid(params, secret, method, now)) {
+  const signature = params.sig === undefined ? 'missing' : isVonageSignatureValid(params, secret, method, now) ? 'valid' : 'invalid';
+  reportWebhookEvent('vonage', type, signature);
+  if (signature !== 'valid') {
     answer(response, 401, 'sig is missing, does not sign these parameters, or its timestamp is more than 5 minutes off');
     return undefined;
   }
@@ -191,7 +196,7 @@ async function recorded(response: ServerResponse, what: string, record: () => Pr
     await record();
     return true;
   } catch (error) {
-    console.error(`Vonage ${what} not recorded; Vonage will send it again: ${redactPhoneNumbers(String(error))}`);
+    processLog.error(`Vonage ${what} not recorded; Vonage will send it again`, { error });
     answer(response, 500, `the ${what} could not be recorded`);
     return false;
   }

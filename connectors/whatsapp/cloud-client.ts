@@ -111,7 +111,7 @@ export function createWhatsAppCloudClient(settings: WhatsAppCloudSettings): What
   const endpoint = `${settings.baseUrl.replace(/\/+$/, '')}/${settings.apiVersion ?? DEFAULT_API_VERSION}/${encodeURIComponent(settings.phoneNumberId)}/messages`;
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const throughput = settings.throughput ?? WHATSAPP_THROUGHPUT;
-  const limit = new SlidingWindowLimit({ requests: throughput.requests, intervalMs: throughput.intervalMs + ARRIVAL_HEADROOM_MS });
+  const limit = new SlidingWindowLimit({ requests: throughput.requests, intervalMs: throughput.intervalMs + ARRIVAL_HEADROOM_MS, name: 'whatsapp-throughput' });
 
   async function send(problem: string | undefined, body: Record<string, unknown>): Promise<AcceptedMessage> {
     if (problem !== undefined) throw ApplicationFailure.create({ type: 'WhatsAppMessageInvalid', message: problem, nonRetryable: true });

@@ -2,6 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { InboundEvents } from '../../activities/opt-in/inbound-events.ts';
 import { redactPhoneNumbers } from '../../privacy/redact-phone-numbers.ts';
+import { processLog } from '../../privacy/structured-log.ts';
+import { reportWebhookEvent } from '../../metrics/webhook-events.ts';
 import { answer, bodyWithin } from '../webhook-request.ts';
 import { parseWhatsAppWebhook, type TemplateStatusUpdate, type WhatsAppNotification } from './cloud-webhook.ts';
 import { isWhatsAppSignatureValid } from './webhook-signature.ts';
@@ -37,15 +39,21 @@ export function whatsAppWebhookRoute({ appSecret, verifyToken, events, templateS
     if (rawBody === 'aborted') return;
     const signature = request.headers['x-hub-signature-256'];
     if (!isWhatsAppSignatureValid(rawBody, typeof signature === 'string' ? signature : undefined, appSecret)) {
+      reportWebhookEvent('whatsapp', 'unknown', signature === undefined ? 'missing' : 'invalid');
       return answer(response, 401, 'X-Hub-Signature-256 is missing or does not sign this body');
     }
     let notification: WhatsAppNotification;
     try {
       notification = parseWhatsAppWebhook(JSON.parse(rawBody.toString('utf8')));
     } catch (error) {
+      reportWebhookEvent('whatsapp', 'unknown', 'valid');
       // JSON.parse quotes the text around a syntax error, which may hold a number.
       return answer(response, 400, redactPhoneNumbers(error instanceof Error ? error.message : String(error)));
     }
+    // Meta batches events: each status, message and template decision counts as one.
+    const kinds = { status: notification.statuses.length, message: notification.messages.length, template_status: notification.templateStatuses.length };
+    for (const [type, count] of Object.entries(kinds)) if (count > 0) reportWebhookEvent('whatsapp', type, 'valid', count);
+    if (Object.values(kinds).every((count) => count === 0)) reportWebhookEvent('whatsapp', 'other', 'valid');
     try {
       for (const status of notification.statuses) await events.whatsAppStatus(status);
       for (const { providerMessageId, from, text, at } of notification.messages) {
@@ -53,7 +61,7 @@ export function whatsAppWebhookRoute({ appSecret, verifyToken, events, templateS
       }
       if (notification.templateStatuses.length > 0) await templateStatuses?.(notification.templateStatuses);
     } catch (error) {
-      console.error(`WhatsApp notification not recorded; Meta will send it again: ${redactPhoneNumbers(String(error))}`);
+      processLog.error('WhatsApp notification not recorded; Meta will send it again', { error });
       return answer(response, 500, 'the notification could not be recorded');
     }
     response.writeHead(200).end();

@@ -5,6 +5,8 @@ import pg from 'pg';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestProject } from 'vitest/node';
+import { CODEC_KEYS_FILE_VARIABLE, CODEC_KEYS_VARIABLE, codecKeys, newCodecKeyText } from '../../privacy/codec-keys.ts';
+import { encryptingDataConverter, failureConverterPath } from '../../privacy/data-converter.ts';
 import { findOrInstallTemporalCli } from '../../temporal/cli-install.ts';
 import { workflowsPath } from '../../worker/migration-worker.ts';
 import { migrationSearchAttributes } from '../../workflows/search-attributes.ts';
@@ -15,6 +17,8 @@ declare module 'vitest' {
     temporalNamespace: string;
     databaseUrl: string;
     workflowBundlePath: string;
+    /** The run's payload encryption keys, as CHANNELSHIFT_CODEC_KEYS_FILE names them to the product. */
+    codecKeysFile: string;
   }
 }
 
@@ -28,8 +32,16 @@ const TEST_DATABASE = NAMED_DATABASE || `channelshift_test_${process.pid}`;
  * POSTGRES_URL names the server's maintenance database (default: the local one with trust auth).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // A key of the run's own, in the environment too, so a command a test runs in its own process finds it as a user's would.
+  const keysDir = mkdtempSync(join(tmpdir(), 'channelshift-codec-'));
+  const codecKeysFile = join(keysDir, 'codec-keys');
+  writeFileSync(codecKeysFile, newCodecKeyText('test'), { mode: 0o600 });
+  delete process.env[CODEC_KEYS_VARIABLE];
+  process.env[CODEC_KEYS_FILE_VARIABLE] = codecKeysFile;
+
   const cliPath = await findOrInstallTemporalCli(console.log);
   const environment = await TestWorkflowEnvironment.createLocal({
+    client: { dataConverter: encryptingDataConverter(codecKeys()) },
     server: {
       executable: { type: 'existing-path', path: cliPath },
       namespace: 'channelshift',
@@ -48,20 +60,25 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   const bundleDir = mkdtempSync(join(tmpdir(), 'channelshift-bundle-'));
   const workflowBundlePath = join(bundleDir, 'workflows.js');
-  writeFileSync(workflowBundlePath, (await bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger })).code);
+  writeFileSync(workflowBundlePath, (await bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: quietBundlerLogger })).code);
 
   project.provide('temporalAddress', environment.address);
   project.provide('temporalNamespace', 'channelshift');
   project.provide('databaseUrl', databaseUrl.toString());
   project.provide('workflowBundlePath', workflowBundlePath);
+  project.provide('codecKeysFile', codecKeysFile);
 
   return async () => {
     await environment.teardown();
     rmSync(bundleDir, { recursive: true, force: true });
+    rmSync(keysDir, { recursive: true, force: true });
     if (NAMED_DATABASE) return;
     const cleanup = new pg.Client({ connectionString: maintenanceUrl });
     await cleanup.connect();
     await cleanup.query(`DROP DATABASE IF EXISTS ${TEST_DATABASE} WITH (FORCE)`);
+    // Sandboxes' own databases (test/support/sandbox-database.ts) that a failed test left behind.
+    const { rows } = await cleanup.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`${TEST_DATABASE}\\_%`]);
+    for (const { datname } of rows) await cleanup.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
     await cleanup.end();
   };
 }

@@ -8,8 +8,11 @@ import type { Client } from '@temporalio/client';
 import type { ContactsCheckEmulator } from '../../connectors/whatsapp/contacts-check-emulator.ts';
 import type { HubSpotEmulator } from '../../connectors/hubspot/emulator.ts';
 import { startSandboxEmulators, type SandboxEmulators, type SandboxEmulatorsOptions } from '../../demo/sandbox-emulators.ts';
+import { createSandboxDatabase } from './sandbox-database.ts';
 import { openDatabase } from '../../database/connect.ts';
 import type { Database } from '../../database/schema.ts';
+import { CODEC_KEYS_FILE_VARIABLE, codecKeys, type CodecKey } from '../../privacy/codec-keys.ts';
+import { encryptingDataConverter } from '../../privacy/data-converter.ts';
 import { createTemporalClient } from '../../temporal/client.ts';
 import type { TemporalSettings } from '../../temporal/connection-settings.ts';
 import { configuredCrms, createConnectors } from '../../worker/connector-settings.ts';
@@ -19,8 +22,8 @@ import { webhookRoutes } from '../../worker/webhook-routes.ts';
 import { startWorkerWebhooks } from '../../worker/worker-webhooks.ts';
 
 /**
- * Everything a migration test runs against: the suite's Temporal server and PostgreSQL database, fresh
- * emulators, and a task queue of its own so tests never pick up each other's work.
+ * Everything a migration test runs against: the suite's Temporal server, a PostgreSQL database and fresh emulators
+ * of its own, and a task queue of its own so tests never pick up each other's work.
  */
 export interface Sandbox {
   db: Kysely<Database>;
@@ -34,6 +37,8 @@ export interface Sandbox {
   viberBot: string;
   temporal: TemporalSettings;
   databaseUrl: string;
+  /** The run's payload encryption keys, which this sandbox's clients and workers (in process or not) use. */
+  codecKeys: CodecKey[];
   client: Client;
   /** Environment for a worker or CLI started as a separate process against this sandbox. */
   processEnv: NodeJS.ProcessEnv;
@@ -49,12 +54,16 @@ export async function openSandbox(options: SandboxEmulatorsOptions = {}): Promis
     namespace: inject('temporalNamespace'),
     taskQueue: `test-${randomUUID()}`,
   };
-  const databaseUrl = inject('databaseUrl');
+  const database = await createSandboxDatabase(inject('databaseUrl'));
+  const databaseUrl = database.url;
+  const keysEnv = { [CODEC_KEYS_FILE_VARIABLE]: inject('codecKeysFile') };
+  const keys = codecKeys({ env: keysEnv });
+  const dataConverter = encryptingDataConverter(keys);
   const db = await openDatabase({ kind: 'postgres', url: databaseUrl });
   const emulators = await startSandboxEmulators(options);
   // Viber subscribers are kept per bot: a bot of its own keeps this sandbox's subscribers apart from other tests'.
   const viberBot = `test-${randomUUID().slice(0, 8)}`;
-  const client = await createTemporalClient(temporal);
+  const client = await createTemporalClient(temporal, dataConverter);
   const webhooks = await startWorkerWebhooks({
     db,
     client,
@@ -76,6 +85,7 @@ export async function openSandbox(options: SandboxEmulatorsOptions = {}): Promis
     viberBot,
     temporal,
     databaseUrl,
+    codecKeys: keys,
     client,
     dataDir: mkdtempSync(join(tmpdir(), 'channelshift-test-')),
     processEnv: {
@@ -84,14 +94,18 @@ export async function openSandbox(options: SandboxEmulatorsOptions = {}): Promis
       TEMPORAL_NAMESPACE: temporal.namespace,
       TEMPORAL_TASK_QUEUE: temporal.taskQueue,
       DATABASE_URL: databaseUrl,
+      ...keysEnv,
       ...emulators.env,
       // A worker process serves webhooks too: on any free port, beside the sandbox's own receiver.
       WEBHOOK_PORT: '0',
+      // And metrics: worker processes of tests running side by side would all want the default port.
+      METRICS_PORT: '0',
       VIBER_BOT: viberBot,
     },
     async startWorker() {
       const { worker, run } = await createMigrationWorker({
         temporal,
+        dataConverter,
         workflowBundle: { codePath: inject('workflowBundlePath') },
         dependencies: {
           db,
@@ -112,6 +126,7 @@ export async function openSandbox(options: SandboxEmulatorsOptions = {}): Promis
       await client.connection.close();
       await webhooks.close();
       await Promise.all([emulators.close(), db.destroy()]);
+      await database.drop();
     },
   };
 }
