@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { Database } from './schema.ts';
 import { migrateToLatest } from './migrate.ts';
 import { secretVariable } from '../worker/secret-environment.ts';
+import { processLog } from '../privacy/structured-log.ts';
 
 export type DatabaseLocation = { kind: 'postgres'; url: string } | { kind: 'embedded'; dataDir: string };
 
@@ -31,8 +32,14 @@ export async function openDatabase(location: DatabaseLocation): Promise<Kysely<D
 }
 
 function openPostgres(url: string): Kysely<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle connection the server closes (a restart, a failover, an administrator) is dropped and the next query
+  // opens a new one; without a listener the pool's error event would end the process.
+  pool.on('error', (error: Error & { code?: string }) =>
+    processLog.warn('An idle PostgreSQL connection was closed by the server', { reason: error.message, code: error.code }),
+  );
   // bigint ids come back as strings (lossless); counts are cast to int in the queries that need numbers.
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }) });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
 async function openEmbedded(dataDir: string): Promise<Kysely<Database>> {
