@@ -103,8 +103,8 @@ export async function startSandboxStack(log: (line: string) => void, emulatorOpt
     async close() {
       worker.shutdown();
       await running;
-      await client.connection.close();
       await webhooks.close();
+      await client.connection.close();
       await metrics.close();
       workerMetrics.close();
       await Promise.all([emulators.close(), db.destroy()]);

@@ -68,17 +68,27 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     routes.set(webhookPaths.plivoStatus, plivoStatusRoute({ ...options.plivo, events, clock }));
   }
   if (options.whatsApp) routes.set(webhookPaths.whatsApp, whatsAppWebhookRoute({ ...options.whatsApp, events, templateStatuses: options.templateStatuses }));
+  const inFlight = new Set<Promise<void>>();
+  let closing = false;
   const server = createServer((request, response) => {
+    if (closing) {
+      // A busy connection can still bring a request once closing began: it is refused (or cut off with its
+      // connection) untouched, and its vendor sends it again.
+      response.writeHead(503, { connection: 'close' }).end();
+      return;
+    }
     const route = routes.get(new URL(request.url ?? '/', 'http://webhooks').pathname);
     if (!route) {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('no such webhook\n');
       return;
     }
-    route(request, response).catch(() => {
+    const handled = route(request, response).catch(() => {
       // The vendor retries a callback that was not answered 200; nothing was stored, so nothing is lost.
       if (!response.headersSent) response.writeHead(500);
       response.end();
     });
+    inFlight.add(handled);
+    void handled.finally(() => inFlight.delete(handled));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -89,10 +99,14 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   return {
     url: `http://${shownHost}:${port}`,
     paths: [...routes.keys()],
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    async close() {
+      closing = true;
+      const closed = new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+      server.closeIdleConnections();
+      // Callbacks being recorded finish first, while the database and Temporal are still open, and get their answer.
+      await Promise.all(inFlight);
+      server.closeAllConnections();
+      await closed;
+    },
   };
 }

@@ -123,8 +123,8 @@ export async function openSandbox(options: SandboxEmulatorsOptions = {}): Promis
     },
     async close() {
       await Promise.all(stops.map((stop) => stop()));
-      await client.connection.close();
       await webhooks.close();
+      await client.connection.close();
       await Promise.all([emulators.close(), db.destroy()]);
       await database.drop();
     },
