@@ -41,23 +41,29 @@ export function sendCampaignStepActivity({ db, messaging, clock }: Pick<Activity
     let retryAt: number | null = null;
     const later = (at: number) => (retryAt = retryAt === null ? at : Math.min(retryAt, at));
 
-    // A send whose worker died mid-request is resent only when no receipt proved it went out in time.
+    // A send whose worker died mid-request is resent only when no receipt proved it went out in time. A customer who
+    // answered needs no resend, and their answer is the proof: that row stays, as the record of what they were sent.
+    const undecidedOfBatch = db
+      .selectFrom('campaign_recipients')
+      .select('contact_id')
+      .where('campaign_id', '=', campaignId)
+      .where('batch_no', '=', batchNo)
+      .where('decision', 'is', null);
     await db
       .deleteFrom('outbound_messages')
       .where('campaign_id', '=', campaignId)
       .where('step', '=', step)
       .where('state', '=', 'sending')
       .where('intent_at', '<', new Date(now.getTime() - plan.unconfirmedResendAfterMs))
-      .where('contact_id', 'in', (q) => q.selectFrom('campaign_recipients').select('contact_id').where('campaign_id', '=', campaignId).where('batch_no', '=', batchNo))
+      .where('contact_id', 'in', undecidedOfBatch)
       .execute();
     const waiting = await db
-      .selectFrom('outbound_messages as o')
-      .innerJoin('campaign_recipients as r', (j) => j.onRef('r.campaign_id', '=', 'o.campaign_id').onRef('r.contact_id', '=', 'o.contact_id'))
-      .select((e) => e.fn.min('o.intent_at').as('oldest'))
-      .where('o.campaign_id', '=', campaignId)
-      .where('o.step', '=', step)
-      .where('o.state', '=', 'sending')
-      .where('r.batch_no', '=', batchNo)
+      .selectFrom('outbound_messages')
+      .select((e) => e.fn.min('intent_at').as('oldest'))
+      .where('campaign_id', '=', campaignId)
+      .where('step', '=', step)
+      .where('state', '=', 'sending')
+      .where('contact_id', 'in', undecidedOfBatch)
       .executeTakeFirst();
     if (waiting?.oldest) later(new Date(waiting.oldest).getTime() + plan.unconfirmedResendAfterMs);
 
