@@ -22,16 +22,7 @@ export type SyncEnd = 'current' | 'continue-as-new';
  */
 export async function syncUntilCurrent(request: CrmSyncRequest, onSlice: (slice: CrmSyncSlice) => void): Promise<SyncEnd> {
   for (;;) {
-    let slice: CrmSyncSlice;
-    try {
-      slice = await syncCrmChanges(request);
-    } catch (failure) {
-      const spent = allowanceSpent(failure);
-      if (!spent) throw failure;
-      setCurrentDetails(`${spent.crm}'s daily API allocation is spent: the sync resumes at ${spent.resumeAt}.`);
-      await sleep(Math.max(1_000, Date.parse(spent.resumeAt) - Date.now()));
-      continue;
-    }
+    const slice = await withinCrmAllowance('the sync', () => syncCrmChanges(request));
     onSlice(slice);
     if (slice.due === 0) return 'current';
     if (workflowInfo().continueAsNewSuggested) return 'continue-as-new';
@@ -39,7 +30,24 @@ export async function syncUntilCurrent(request: CrmSyncRequest, onSlice: (slice:
   }
 }
 
-export function allowanceSpent(failure: unknown): CrmAllowanceSpentDetails | undefined {
+/**
+ * Runs a CRM activity until it goes through: a spent daily allocation waits on a durable timer for the vendor's
+ * reset (the UI's details say that `work` resumes then), and any other failure is thrown.
+ */
+export async function withinCrmAllowance<T>(work: string, call: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await call();
+    } catch (failure) {
+      const spent = allowanceSpent(failure);
+      if (!spent) throw failure;
+      setCurrentDetails(`${spent.crm}'s daily API allocation is spent: ${work} resumes at ${spent.resumeAt}.`);
+      await sleep(Math.max(1_000, Date.parse(spent.resumeAt) - Date.now()));
+    }
+  }
+}
+
+function allowanceSpent(failure: unknown): CrmAllowanceSpentDetails | undefined {
   const cause = failure instanceof ActivityFailure ? failure.cause : undefined;
   if (!(cause instanceof ApplicationFailure) || cause.type !== CRM_ALLOWANCE_SPENT) return undefined;
   return cause.details?.[0] as CrmAllowanceSpentDetails | undefined;

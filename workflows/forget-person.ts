@@ -1,7 +1,7 @@
-import { proxyActivities, setCurrentDetails, sleep } from '@temporalio/workflow';
+import { proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { MigrationActivities } from '../activities/index.ts';
 import { CRM_NAMES } from '../connectors/crm-contact.ts';
-import { allowanceSpent } from './crm-sync.ts';
+import { withinCrmAllowance } from './crm-sync.ts';
 
 /** `channelshift forget` writes the request, with the number, to the database; the workflow carries only its id. */
 export interface ForgetPersonInput {
@@ -46,17 +46,7 @@ export async function forgetPersonWorkflow(input: ForgetPersonInput): Promise<Fo
   await eraseFromDatabase(requestId);
   for (const crm of CRM_NAMES) {
     setCurrentDetails(`Removing the person from ${crm}.`);
-    for (;;) {
-      try {
-        await eraseFromCrm(requestId, crm);
-        break;
-      } catch (failure) {
-        const spent = allowanceSpent(failure);
-        if (!spent) throw failure;
-        setCurrentDetails(`${spent.crm}'s daily API allocation is spent: the erasure resumes at ${spent.resumeAt}.`);
-        await sleep(Math.max(1_000, Date.parse(spent.resumeAt) - Date.now()));
-      }
-    }
+    await withinCrmAllowance('the erasure', () => eraseFromCrm(requestId, crm));
   }
   return completeErasure(requestId);
 }
