@@ -9,6 +9,7 @@ import { startOrAttach } from '../cli/follow-migration.ts';
 import { emulatedCustomers } from '../connectors/emulated-customers.ts';
 import { buildRolloutReport } from '../activities/rollout/rollout-report.ts';
 import { ARABIC_NAMES, LATIN_NAMES, customerBaseColumns, writeCustomerBase, type CustomerBaseTruth } from '../demo/customer-base.ts';
+import { demoCampaign } from '../demo/demo-campaign.ts';
 import { scriptKnownCustomers } from '../demo/opt-in-audience.ts';
 import { generateSourceHistories, VONAGE_ACCOUNT, type SourceHistories } from '../demo/source-histories.ts';
 import type { MigrationInput } from '../workflows/migration-input.ts';
@@ -56,15 +57,7 @@ describe('the migration report of a demo run', () => {
         { kind: 'plivo', name: 'plivo-sms', ...period },
         { kind: 'viber', name: 'viber-bot', bot: sandbox.viberBot },
       ],
-      // The demo's campaign: days in production, seconds here, on the same durable timers.
-      optIn: {
-        window: '40s',
-        reminderAfter: '15s',
-        quietHours: null,
-        smsVendorByCountry: { GB: 'plivo', DE: 'plivo', FR: 'plivo', ES: 'plivo', PL: 'plivo' },
-        activationTimeout: '30s',
-        unconfirmedResendAfter: '10s',
-      },
+      optIn: demoCampaign,
     };
   }, 120_000);
   afterAll(async () => sandbox?.close());

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { customerBaseColumns, writeCustomerBase } from '../../demo/customer-base.ts';
+import { demoCampaign } from '../../demo/demo-campaign.ts';
 import { startSandboxStack } from '../../demo/sandbox-stack.ts';
 import { generateSourceHistories, VONAGE_ACCOUNT } from '../../demo/source-histories.ts';
 import { scriptKnownCustomers } from '../../demo/opt-in-audience.ts';
@@ -60,15 +61,7 @@ export async function demoCommand(args: string[]): Promise<void> {
       ],
       backupDir: resolve('.channelshift/backups'),
       crms: ['hubspot', 'salesforce'],
-      // Days in production; seconds in the sandbox, on the same durable timers.
-      optIn: {
-        window: '40s',
-        reminderAfter: '15s',
-        quietHours: null,
-        smsVendorByCountry: { GB: 'plivo', DE: 'plivo', FR: 'plivo', ES: 'plivo', PL: 'plivo' },
-        activationTimeout: '30s',
-        unconfirmedResendAfter: '10s',
-      },
+      optIn: demoCampaign,
     };
     const handle = await startOrAttach(stack.client, stack.temporal.taskQueue, input);
     const runUrl = stack.devServer && `${stack.devServer.uiUrl}/namespaces/${stack.temporal.namespace}/workflows/${handle.workflowId}`;
