@@ -130,5 +130,10 @@ function distinct(values: readonly (string | null)[]): string[] {
 }
 
 function distinctKeys(keys: readonly StagedRowKey[]): StagedRowKey[] {
-  return [...new Map(keys.map((k) => [`${k.migrationId}\u0000${k.source}\u0000${k.lineNo}`, k])).values()];
+  return [...new Map(keys.map((k) => [stagedRowId(k), k])).values()];
+}
+
+/** One string per staged row, for sets and maps of them. */
+export function stagedRowId({ migrationId, source, lineNo }: StagedRowKey): string {
+  return `${migrationId}\u0000${source}\u0000${lineNo}`;
 }
