@@ -39,10 +39,11 @@ export interface PersonalTable {
   /** A condition on the table's own columns that holds for exactly the person's rows. */
   rowsOf(keys: PersonKeys): RawBuilder<boolean>;
   /**
-   * What erasure does with those rows: `delete` them, or `clear` (set the personal columns to null) where the row
-   * is the product's own state (a reader's cursor, a pending erasure request) and is kept without the person.
+   * What erasure does with those rows: `delete` them; `clear` (set the personal columns to null) where the row is
+   * the product's own state (a reader's cursor) and is kept without the person; `clear-when-done` where the erasure
+   * itself needs the data until it completes (the request's number), which completing it clears.
    */
-  erasure: 'delete' | 'clear';
+  erasure: 'delete' | 'clear' | 'clear-when-done';
 }
 
 /** A table with nothing personal in it, and why, in a word or two. */
@@ -265,7 +266,7 @@ export const personalData: { readonly [T in TableName]: PlaceOf<T> } = {
     // The number waits here only until its erasure is done; the keyed hash that stays is the evidence.
     personal: [{ column: 'e164', kind: 'phone' }],
     rowsOf: (keys) => sql<boolean>`e164 = ${keys.e164}`,
-    erasure: 'clear',
+    erasure: 'clear-when-done',
   },
   backup_archives: { table: 'backup_archives', notPersonal: 'file places' },
 };

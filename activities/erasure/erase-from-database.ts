@@ -7,7 +7,7 @@ import type { ActivityDependencies } from '../dependencies.ts';
 /**
  * Removes the person from every table of the inventory in one transaction: their rows are deleted, or, in the
  * product's own state (a reader's cursor), their data is cleared. The request itself keeps the number until the
- * erasure completes. No foreign key ties the tables, and the CRM change triggers fire on update only, so a
+ * erasure completes (`clear-when-done`). No foreign key ties the tables, and the CRM change triggers fire on update only, so a
  * deletion leaves nothing half-done. Returns the rows removed or cleared.
  */
 export function eraseFromDatabaseActivity({ db }: Pick<ActivityDependencies, 'db'>) {
@@ -18,7 +18,7 @@ export function eraseFromDatabaseActivity({ db }: Pick<ActivityDependencies, 'db
       const keys = await resolvePersonKeys(trx, e164);
       const removed: RemovedCounts = {};
       for (const place of personalDataPlaces.filter(isPersonal)) {
-        if (place.table === 'erasure_requests') continue;
+        if (place.erasure === 'clear-when-done') continue;
         const table = sql.table(place.table);
         const result =
           place.erasure === 'delete'
