@@ -43,13 +43,18 @@ export async function* archiveLines(path: string): AsyncGenerator<ArchiveLine> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let pending = '';
   let lineNo = 0;
-  for await (const chunk of gunzip as AsyncIterable<Buffer>) {
-    const lines = (pending + decoder.decode(chunk, { stream: true })).split('\n');
-    pending = lines.pop()!;
-    for (const line of lines) yield parseLine(line, ++lineNo);
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      const lines = (pending + decoder.decode(chunk, { stream: true })).split('\n');
+      pending = lines.pop()!;
+      for (const line of lines) yield parseLine(line, ++lineNo);
+    }
+    pending += decoder.decode();
+    if (pending !== '') yield parseLine(pending, ++lineNo);
+  } finally {
+    // A reader that stops early (it found what it looked for) closes the file too, not only the gunzip.
+    file.destroy();
   }
-  pending += decoder.decode();
-  if (pending !== '') yield parseLine(pending, ++lineNo);
 }
 
 function parseLine(text: string, lineNo: number): ArchiveLine {

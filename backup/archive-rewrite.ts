@@ -13,9 +13,9 @@ export interface RemovedLines {
 /**
  * Writes an archive again without the lines `remove` picks (an erasure request's), in the same gzipped JSON-lines
  * format, and gives its manifest entry the new size, sha256 and row counts, so `backup verify` still passes. An
- * archive with no such line, or no longer there, is left as it is. The manifest is updated before the new file
- * replaces the old one: if a worker dies between the two, the old file still holds the lines, and the retry writes
- * the same file again and completes the swap.
+ * archive with no such line, or no longer there, is left as it is, not written again. The manifest is updated
+ * before the new file replaces the old one: if a worker dies between the two, the old file still holds the lines,
+ * and the retry writes the same file again and completes the swap.
  */
 export async function removeArchiveLines(
   dir: string,
@@ -26,6 +26,8 @@ export async function removeArchiveLines(
   const removed: RemovedLines = { staged: 0, quarantined: 0 };
   const path = archivePath(dir, { migrationId, file });
   if (!(await stat(path).catch(() => undefined))) return removed;
+  // Most archives hold no line of the person: reading one is cheap, compressing and flushing a copy is not.
+  if (!(await holdsAny(path, remove))) return removed;
 
   const kept = { staged: 0, quarantined: 0 };
   const temporary = `${path}.erasure.tmp`;
@@ -42,10 +44,6 @@ export async function removeArchiveLines(
       })(),
       temporary,
     );
-    if (removed.staged + removed.quarantined === 0) {
-      await rm(temporary, { force: true });
-      return removed;
-    }
     // An archive its manifest no longer lists (replaced by a later pass) is erased all the same.
     const listed = (await stat(manifestPath(dir, migrationId)).catch(() => undefined)) !== undefined;
     const entry = listed ? (await readManifest(dir, migrationId)).entries.find((e) => e.file === file) : undefined;
@@ -56,4 +54,9 @@ export async function removeArchiveLines(
     throw error;
   }
   return removed;
+}
+
+async function holdsAny(path: string, picks: (line: ArchiveLine) => boolean): Promise<boolean> {
+  for await (const line of archiveLines(path)) if (picks(line)) return true;
+  return false;
 }
