@@ -29,6 +29,11 @@ interface JobInfo {
 /** The states a job never leaves. */
 export const FINISHED_JOB_STATES: ReadonlySet<string> = new Set(['JobComplete', 'Failed', 'Aborted']);
 
+/** A Bulk job id as Salesforce gives it: checked before it goes into a request path. */
+export function isJobId(id: unknown): id is string {
+  return typeof id === 'string' && /^\w+$/.test(id);
+}
+
 /**
  * Runs one Bulk API 2.0 ingest job: create, upload the CSV, mark UploadComplete (nothing runs without it), poll
  * until it finishes. A job that ends Failed or Aborted fails for good with Salesforce's errorMessage.
@@ -36,7 +41,7 @@ export const FINISHED_JOB_STATES: ReadonlySet<string> = new Set(['JobComplete', 
 export async function runIngestJob(api: SalesforceApi, job: Record<string, unknown>, csv: string, options: IngestJobOptions): Promise<CompletedIngestJob> {
   const created = await api.request('POST', '/jobs/ingest', { json: { ...job, contentType: 'CSV', lineEnding: 'LF' } });
   const jobId = (JSON.parse(created.text) as JobInfo).id;
-  if (typeof jobId !== 'string' || !/^\w+$/.test(jobId)) {
+  if (!isJobId(jobId)) {
     throw ApplicationFailure.create({ type: 'SalesforceUnavailable', message: 'Salesforce created a Bulk job but named no id', nonRetryable: false });
   }
   const jobPath = `/jobs/ingest/${jobId}`;

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { crmAccount } from '../crm-account.ts';
 import type { CrmClient, CrmContact, CrmWriteOutcome } from '../crm-contact.ts';
 import { SlidingWindowLimit } from '../sliding-window-limit.ts';
+import type { IngestJobOptions } from './bulk-ingest-job.ts';
 import { upsertByBulkJob } from './bulk-upsert.ts';
 import { upsertByCollections } from './collections-upsert.ts';
 import { DEFAULT_EXTERNAL_ID_FIELD, toContactFields, withPlaceholderLastName } from './contact-mapping.ts';
@@ -57,10 +58,11 @@ export function createSalesforceClient(options: SalesforceClientOptions): CrmCli
   });
   // Checked once per client: the describe would otherwise spend the daily allocation on every write.
   let fieldsReady: Promise<void> | undefined;
+  const bulkJobs: IngestJobOptions = { pollIntervalMs: options.pollIntervalMs ?? 2_000, onProgress: options.onProgress };
 
   function write(rows: readonly ContactRow[]): Promise<RowOutcome[]> {
     if (rows.length > bulkThreshold) {
-      return upsertByBulkJob(api, rows, { externalIdField, pollIntervalMs: options.pollIntervalMs ?? 2_000, onProgress: options.onProgress });
+      return upsertByBulkJob(api, rows, { externalIdField, ...bulkJobs });
     }
     return upsertByCollections(api, rows, externalIdField);
   }
@@ -114,12 +116,7 @@ export function createSalesforceClient(options: SalesforceClientOptions): CrmCli
     },
 
     forget(e164) {
-      return eraseContact(api, e164, {
-        externalIdField,
-        hardDelete: options.hardDelete ?? false,
-        pollIntervalMs: options.pollIntervalMs ?? 2_000,
-        onProgress: options.onProgress,
-      });
+      return eraseContact(api, e164, { externalIdField, hardDelete: options.hardDelete ?? false, ...bulkJobs });
     },
   };
 }

@@ -4,7 +4,7 @@ import { redactPhoneNumbers } from '../../privacy/redact-phone-numbers.ts';
 import type { CrmErasure } from '../crm-contact.ts';
 import { vendorFailure } from '../vendor-failure.ts';
 import { FINISHED_JOB_STATES, jobResults, rowErrorOf, runIngestJob } from './bulk-ingest-job.ts';
-import type { IngestJobOptions, ResultSet } from './bulk-ingest-job.ts';
+import { isJobId, type IngestJobOptions, type ResultSet } from './bulk-ingest-job.ts';
 import { errorsOf } from './rest-api.ts';
 import type { SalesforceApi } from './rest-api.ts';
 
@@ -116,7 +116,7 @@ async function contactUpsertJobs(api: SalesforceApi): Promise<{ id: string; stat
   while (path !== undefined) {
     const listing = JSON.parse((await api.request('GET', path)).text) as IngestJobListing;
     for (const { id, object, operation, state } of listing.records ?? []) {
-      if (object === 'Contact' && operation === 'upsert' && typeof id === 'string' && /^\w+$/.test(id)) jobs.push({ id, state: String(state) });
+      if (object === 'Contact' && operation === 'upsert' && isJobId(id)) jobs.push({ id, state: String(state) });
     }
     // nextRecordsUrl is a full path from /services/data/vXX.X on.
     const next = typeof listing.nextRecordsUrl === 'string' ? /^\/services\/data\/v[\d.]+(\/.+)$/.exec(listing.nextRecordsUrl)?.[1] : undefined;

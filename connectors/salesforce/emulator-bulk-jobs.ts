@@ -173,17 +173,15 @@ export function createBulkJobs(contacts: ContactObject, options: BulkJobsOptions
     setState(job, 'InProgress');
     const problem = readData(job);
     if (problem !== undefined) return setState(job, 'Failed', problem);
-    if (job.operation === 'hardDelete') {
-      setTimeout(() => step(job), options.processingMs / STEPS);
-      return;
+    if (job.operation === 'upsert') {
+      const keyColumn = job.columns.indexOf(job.externalIdFieldName);
+      const others = running().filter((other) => other !== job && other.externalIdFieldName === job.externalIdFieldName);
+      job.rows.forEach((row, index) => {
+        const key = row[keyColumn] ?? '';
+        if (others.some((other) => other.keys.has(key))) job.locked.add(index);
+        job.keys.add(key);
+      });
     }
-    const keyColumn = job.columns.indexOf(job.externalIdFieldName);
-    const others = running().filter((other) => other !== job && other.externalIdFieldName === job.externalIdFieldName);
-    job.rows.forEach((row, index) => {
-      const key = row[keyColumn] ?? '';
-      if (others.some((other) => other.keys.has(key))) job.locked.add(index);
-      job.keys.add(key);
-    });
     setTimeout(() => step(job), options.processingMs / STEPS);
   }
 
@@ -213,7 +211,7 @@ export function createBulkJobs(contacts: ContactObject, options: BulkJobsOptions
   }
 
   function step(job: Job): void {
-    if (job.state !== 'InProgress' || !jobs.has(job.id)) return;
+    if (job.state !== 'InProgress') return;
     if (held) {
       heldSteps.push(() => step(job));
       return;
