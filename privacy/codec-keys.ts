@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { keyText } from './local-key-file.ts';
 
 /** An AES-256 key for Temporal payloads and the id stored beside each payload it encrypts. */
 export interface CodecKey {
@@ -33,26 +32,18 @@ export interface CodecKeysOptions {
  * wrote. From CHANNELSHIFT_CODEC_KEYS, else the file CHANNELSHIFT_CODEC_KEYS_FILE names, else the local key file.
  */
 export function codecKeys(options: CodecKeysOptions = {}): CodecKey[] {
-  const env = options.env ?? process.env;
-  const inline = env[CODEC_KEYS_VARIABLE];
-  const file = env[CODEC_KEYS_FILE_VARIABLE];
-  if (inline && file) throw new Error(`set ${CODEC_KEYS_VARIABLE} or ${CODEC_KEYS_FILE_VARIABLE}, not both`);
-  if (inline) return parseCodecKeys(inline, CODEC_KEYS_VARIABLE);
-  if (file) {
-    const source = `${CODEC_KEYS_FILE_VARIABLE} (${file})`;
-    return parseCodecKeys(readKeyFile(file, source), source);
-  }
-
   const local = options.localKeyFile ?? LOCAL_CODEC_KEYS_FILE;
-  if (existsSync(local)) return parseCodecKeys(readKeyFile(local, local), local);
-  if (!options.createLocalKeyFile) {
-    throw new Error(
-      `no key to encrypt Temporal payloads with: set ${CODEC_KEYS_VARIABLE}="<id>:<base64 of 32 random bytes>" ` +
-        `(e.g. ${CODEC_KEYS_VARIABLE}="k1:$(openssl rand -base64 32)"), or ${CODEC_KEYS_FILE_VARIABLE} to a file holding the same text; ` +
-        `every worker and client of a Temporal namespace needs the same keys (\`npm run demo\` and \`npm run temporal\` create ${local} for a local setup)`,
-    );
-  }
-  return createLocalKeyFile(local);
+  const { text, source } = keyText(options.env ?? process.env, {
+    variable: CODEC_KEYS_VARIABLE,
+    fileVariable: CODEC_KEYS_FILE_VARIABLE,
+    localFile: local,
+    newText: () => {
+      if (!options.createLocalKeyFile) throw noKey(local);
+      // Base 36 time: ids of keys made on different days differ, and no run of digits reads like a phone number.
+      return newCodecKeyText(`local-${Date.now().toString(36)}`);
+    },
+  });
+  return parseCodecKeys(text, source);
 }
 
 /** `id:base64,id:base64,...` (new lines also separate keys, for files); `source` names where the text came from. */
@@ -81,24 +72,11 @@ export function newCodecKeyText(id: string): string {
   return `${id}:${randomBytes(KEY_BYTES).toString('base64')}\n`;
 }
 
-function readKeyFile(path: string, source: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new Error(`${source} cannot be read: ${(error as Error).message}`);
-  }
-}
-
-function createLocalKeyFile(path: string): CodecKey[] {
-  mkdirSync(dirname(path), { recursive: true });
-  // Base 36 time: ids of keys made on different days differ, and no run of digits reads like a phone number.
-  const text = newCodecKeyText(`local-${Date.now().toString(36)}`);
-  try {
-    writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    // Another process (a second demo) made it first: use theirs, or the two could not read each other's payloads.
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return parseCodecKeys(readFileSync(path, 'utf8'), path);
-  }
-  return parseCodecKeys(text, path);
+/** For a machine with no key that may not make one: how to give it the namespace's keys. */
+function noKey(local: string): Error {
+  return new Error(
+    `no key to encrypt Temporal payloads with: set ${CODEC_KEYS_VARIABLE}="<id>:<base64 of 32 random bytes>" ` +
+      `(e.g. ${CODEC_KEYS_VARIABLE}="k1:$(openssl rand -base64 32)"), or ${CODEC_KEYS_FILE_VARIABLE} to a file holding the same text; ` +
+      `every worker and client of a Temporal namespace needs the same keys (\`npm run demo\` and \`npm run temporal\` create ${local} for a local setup)`,
+  );
 }

@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
+import { listenOnLoopback, type LoopbackServer } from '../connectors/loopback-server.ts';
+import { bodyWithin } from '../connectors/webhook-request.ts';
 
 /** The local dev server's UI, on either name a browser may use for it. */
-export const DEFAULT_UI_ORIGINS = ['http://127.0.0.1:8233', 'http://localhost:8233'];
+export const DEFAULT_UI_ORIGINS = devServerUiOrigins('127.0.0.1', 8233);
 // A page of history at a time; well above Temporal's 2 MB payload limit, well below what would strain the process.
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
@@ -15,10 +16,7 @@ export interface CodecServerOptions {
   uiOrigins?: readonly string[];
 }
 
-export interface CodecServer {
-  url: string;
-  close(): Promise<void>;
-}
+export type CodecServer = LoopbackServer;
 
 /** A payload as the codec protocol writes it in JSON: metadata values and data in base64. */
 interface JsonPayload {
@@ -61,32 +59,16 @@ export async function startCodecServer({ codec, port, host, uiOrigins = DEFAULT_
       (error: unknown) => answer(response, error instanceof BadRequest ? 400 : 422, { message: (error as Error).message }),
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, resolve);
-  });
-  const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
-  return {
-    url: `http://${shownHost}:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return listenOnLoopback(server, port, host);
 }
 
 async function transformBody(request: IncomingMessage, transform: (payloads: Payload[]) => Promise<Payload[]>): Promise<JsonPayload[]> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new BadRequest(`the body is over ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
-  }
+  const raw = await bodyWithin(request, MAX_BODY_BYTES);
+  if (raw === 'too large') throw new BadRequest(`the body is over ${MAX_BODY_BYTES} bytes`);
+  if (raw === 'aborted') throw new BadRequest('the body was cut off');
   let body: unknown;
   try {
-    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    body = JSON.parse(raw.toString('utf8'));
   } catch (error) {
     throw new BadRequest(`the body is not JSON: ${(error as Error).message}`);
   }

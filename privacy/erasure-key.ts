@@ -1,6 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { keyText } from './local-key-file.ts';
 
 export const ERASURE_KEY_VARIABLE = 'CHANNELSHIFT_ERASURE_KEY';
 export const ERASURE_KEY_FILE_VARIABLE = 'CHANNELSHIFT_ERASURE_KEY_FILE';
@@ -17,12 +16,13 @@ const MIN_KEY_CHARACTERS = 32;
  * nobody can tell whose number a hash is, since numbers are few enough to try them all.
  */
 export function erasureKey(env: NodeJS.ProcessEnv = process.env, localKeyFile = LOCAL_ERASURE_KEY_FILE): Buffer {
-  const inline = env[ERASURE_KEY_VARIABLE];
-  const file = env[ERASURE_KEY_FILE_VARIABLE];
-  if (inline && file) throw new Error(`set ${ERASURE_KEY_VARIABLE} or ${ERASURE_KEY_FILE_VARIABLE}, not both`);
-  if (inline) return checked(inline, ERASURE_KEY_VARIABLE);
-  if (file) return checked(readKeyFile(file, `${ERASURE_KEY_FILE_VARIABLE} (${file})`), `${ERASURE_KEY_FILE_VARIABLE} (${file})`);
-  return checked(localKey(localKeyFile), localKeyFile);
+  const { text, source } = keyText(env, {
+    variable: ERASURE_KEY_VARIABLE,
+    fileVariable: ERASURE_KEY_FILE_VARIABLE,
+    localFile: localKeyFile,
+    newText: () => `${randomBytes(KEY_BYTES).toString('hex')}\n`,
+  });
+  return checked(text, source);
 }
 
 /** The evidence an erasure keeps of whom it erased: HMAC-SHA256 of the E.164 number, in hex. */
@@ -35,30 +35,4 @@ function checked(text: string, source: string): Buffer {
   // Never echo the text: it is the key.
   if (key.length < MIN_KEY_CHARACTERS) throw new Error(`${source}: the erasure key must be at least ${MIN_KEY_CHARACTERS} characters (e.g. openssl rand -hex 32)`);
   return Buffer.from(key, 'utf8');
-}
-
-function readKeyFile(path: string, source: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new Error(`${source} cannot be read: ${(error as Error).message}`);
-  }
-}
-
-function localKey(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${path} cannot be read: ${(error as Error).message}`);
-  }
-  mkdirSync(dirname(path), { recursive: true });
-  const text = `${randomBytes(KEY_BYTES).toString('hex')}\n`;
-  try {
-    writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    // Another command made it first: use theirs, or the same number would hash two ways.
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return readFileSync(path, 'utf8');
-  }
-  return text;
 }
