@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { listenOnLoopback } from '../connectors/loopback-server.ts';
 import { processLog } from '../privacy/structured-log.ts';
 
 export const METRICS_PATH = '/metrics';
@@ -30,18 +30,6 @@ export async function startMetricsServer({ registry, port, host }: { registry: R
       },
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, resolve);
-  });
-  const { port: bound } = server.address() as AddressInfo;
-  const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
-  return {
-    url: `http://${shownHost}:${bound}${METRICS_PATH}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  const listening = await listenOnLoopback(server, port, host);
+  return { url: `${listening.url}${METRICS_PATH}`, close: listening.close };
 }

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
+import { listenOnLoopback } from '../connectors/loopback-server.ts';
 import type { Database } from '../database/schema.ts';
 import type { InboundEvents } from '../activities/opt-in/inbound-events.ts';
 import { inboundEventRecorder } from '../activities/opt-in/inbound-event-recorder.ts';
@@ -90,14 +90,10 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     inFlight.add(handled);
     void handled.finally(() => inFlight.delete(handled));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  const shownHost = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
+  // Its own close below: it lets the callbacks under way finish first.
+  const { url } = await listenOnLoopback(server, options.port, options.host);
   return {
-    url: `http://${shownHost}:${port}`,
+    url,
     paths: [...routes.keys()],
     async close() {
       closing = true;
