@@ -1,8 +1,10 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../database/schema.ts';
 import { measureDataQuality } from '../activities/clean/data-quality.ts';
+import { cleaningCounts } from '../activities/clean/normalize-staged-rows.ts';
 import { campaignCounts, type CampaignCounts } from '../activities/opt-in/campaign-counts.ts';
 import { buildRolloutReport, type RolloutReport } from '../activities/rollout/rollout-report.ts';
+import { reachabilityCounts } from '../activities/verify/verify-batch.ts';
 
 /** One migration's figures for its report: counts only, nothing about any one customer. */
 export interface MigrationReportData {
@@ -69,16 +71,8 @@ export async function migrationReportData(db: Kysely<Database>, migrationId: str
     .where('migration_id', '=', migrationId)
     .orderBy('source')
     .execute();
-  const { rows: [cleaned] } = await sql<{ valid: number; rejected: number }>`
-    SELECT count(e164)::int AS valid, count(reject_reason)::int AS rejected FROM normalized_rows WHERE migration_id = ${migrationId}`.execute(db);
-  const { rows: [verified] } = await sql<{ verified: number; likely: number; unlikely: number; unknown: number; reengage: number }>`
-    SELECT count(*)::int AS verified,
-           count(*) FILTER (WHERE c.reachability = 'likely')::int AS likely,
-           count(*) FILTER (WHERE c.reachability = 'unlikely')::int AS unlikely,
-           count(*) FILTER (WHERE c.reachability = 'unknown')::int AS unknown,
-           count(*) FILTER (WHERE c.reengage)::int AS reengage
-    FROM contacts AS c JOIN contact_batches AS b ON b.migration_id = c.migration_id AND b.batch_no = c.batch_no
-    WHERE c.migration_id = ${migrationId} AND b.verified_at IS NOT NULL`.execute(db);
+  const cleaned = await cleaningCounts(db, migrationId);
+  const verified = await reachabilityCounts(db, migrationId, 'verified');
   const campaign = await db
     .selectFrom('campaigns')
     .select(['campaign_id', 'created_at', 'closed_at'])
@@ -97,15 +91,15 @@ export async function migrationReportData(db: Kysely<Database>, migrationId: str
     funnel: {
       extracted: sources.reduce((sum, s) => sum + s.rows, 0),
       quarantined: sources.reduce((sum, s) => sum + s.quarantined, 0),
-      valid: cleaned!.valid,
-      rejected: cleaned!.rejected,
+      valid: cleaned.valid,
+      rejected: cleaned.rejected,
       duplicatesMerged,
       contacts,
-      verified: verified!.verified,
-      likely: verified!.likely,
-      unlikely: verified!.unlikely,
-      reachUnknown: verified!.unknown,
-      reengage: verified!.reengage,
+      verified: verified.verified,
+      likely: verified.likely,
+      unlikely: verified.unlikely,
+      reachUnknown: verified.unknown,
+      reengage: verified.reengage,
       optIn,
     },
     sources,

@@ -1,7 +1,8 @@
 import type { ChannelOutcome, CohortReport, RolloutReport, ScenarioReport } from '../activities/rollout/rollout-report.ts';
 import type { Breakdown, ConsentTimeline, MigrationReportData } from './migration-report-data.ts';
 import { escapeHtml } from './escape-html.ts';
-import { formatCount, formatRate, horizontalBars, stackedColumns, type Bar, type BarRow } from './svg-charts.ts';
+import { channelLabel, cohortLabel, formatCount, formatRate } from './figure-format.ts';
+import { horizontalBars, stackedColumns, type Bar, type BarRow } from './svg-charts.ts';
 
 const COLOR = {
   step: '#3b82f6',
@@ -195,20 +196,20 @@ function rolloutSection(rollout: RolloutReport): string {
 function scenarioSection(rollout: RolloutReport, scenario: ScenarioReport): string {
   const base = `ab.${rollout.rolloutId}.${scenario.scenarioId}`;
   const line = (cohort: CohortReport, o: ChannelOutcome) => `${base}.${cohort.cohort}.${o.channel}${o.attempt === 'fallback' ? '-fallback' : ''}`;
-  const label = (cohort: CohortReport, o: ChannelOutcome) => `${cohort.cohort}${cohort.heldOut ? ' (held out)' : ''} · ${o.channel}${o.attempt === 'fallback' ? ' fallback' : ''}`;
-  const rate = (key: string, value: number | null) => (value === null ? '<span class="none">n/a</span>' : `<span data-figure="${escapeHtml(key)}">${formatRate(value)}</span>`);
+  const label = (cohort: CohortReport, o: ChannelOutcome) => `${cohortLabel(cohort)} · ${o.channel}${o.attempt === 'fallback' ? ' fallback' : ''}`;
+  const rate = (key: string, value: number | null) => (value === null ? '<span class="none">n/a</span>' : figure(key, value, formatRate));
   const rows = scenario.cohorts.flatMap((cohort) =>
     cohort.outcomes.length === 0
-      ? [`<tr><td>${escapeHtml(cohort.cohort)}${cohort.heldOut ? ' (held out)' : ''}</td><td>-</td><td class="n">${figure(`${base}.${cohort.cohort}.audience`, cohort.audience)}</td><td class="n" colspan="8"><span class="none">nothing sent</span></td></tr>`]
+      ? [`<tr><td>${escapeHtml(cohortLabel(cohort))}</td><td>-</td><td class="n">${figure(`${base}.${cohort.cohort}.audience`, cohort.audience)}</td><td class="n" colspan="8"><span class="none">nothing sent</span></td></tr>`]
       : cohort.outcomes.map((o, i) => {
           const key = line(cohort, o);
           return (
-            `<tr><td>${i === 0 ? `${escapeHtml(cohort.cohort)}${cohort.heldOut ? ' (held out)' : ''}` : ''}</td><td>${escapeHtml(o.channel)}${o.attempt === 'fallback' ? ' (fallback)' : ''}</td>` +
+            `<tr><td>${i === 0 ? escapeHtml(cohortLabel(cohort)) : ''}</td><td>${escapeHtml(channelLabel(o))}</td>` +
             `<td class="n">${i === 0 ? figure(`${base}.${cohort.cohort}.audience`, cohort.audience) : ''}</td>` +
             `<td class="n">${figure(`${key}.sent`, o.sent)}</td><td class="n">${figure(`${key}.delivered`, o.delivered)}</td>` +
             `<td class="n">${o.read === null ? '<span class="none">n/a</span>' : figure(`${key}.read`, o.read)}</td><td class="n">${figure(`${key}.replied`, o.replied)}</td>` +
             `<td class="n">${rate(`${key}.deliveryRate`, o.deliveryRate)}</td><td class="n">${rate(`${key}.readRate`, o.readRate)}</td><td class="n">${rate(`${key}.replyRate`, o.replyRate)}</td>` +
-            `<td class="n">${o.medianResponseMs === null ? '<span class="none">-</span>' : `<span data-figure="${escapeHtml(`${key}.medianResponseSeconds`)}">${(o.medianResponseMs / 1000).toFixed(1)}</span> s`}</td></tr>`
+            `<td class="n">${o.medianResponseMs === null ? '<span class="none">-</span>' : `${figure(`${key}.medianResponseSeconds`, o.medianResponseMs / 1000, (s) => s.toFixed(1))} s`}</td></tr>`
           );
         }),
   );
@@ -245,9 +246,9 @@ function section(heading: string, caption: string, body: string): string {
   return `<section><h2>${escapeHtml(heading)}</h2><p class="caption">${caption}</p>${body}</section>`;
 }
 
-/** A number as HTML, carrying its name. */
-function figure(key: string, value: number): string {
-  return `<span data-figure="${escapeHtml(key)}">${formatCount(value)}</span>`;
+/** A number as HTML, carrying its name; written as a count unless told otherwise. */
+function figure(key: string, value: number, format: (value: number) => string = formatCount): string {
+  return `<span data-figure="${escapeHtml(key)}">${format(value)}</span>`;
 }
 
 /** A number inside an SVG text, carrying its name. */

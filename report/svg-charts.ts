@@ -1,4 +1,5 @@
 import { escapeHtml } from './escape-html.ts';
+import { formatCount } from './figure-format.ts';
 
 /** One bar: its value, the text shown at its end, the `data-figure` key that text carries, and its colour. */
 export interface Bar {
@@ -102,14 +103,6 @@ export function stackedColumns(
     }
   });
   return svg(options.title, top + plotHeight + bottom, parts);
-}
-
-export function formatCount(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
-
-export function formatRate(rate: number): string {
-  return `${(rate * 100).toFixed(1)}%`;
 }
 
 function legend(items: LegendItem[], x: number, y: number): string {

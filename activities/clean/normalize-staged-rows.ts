@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { Context } from '@temporalio/activity';
+import type { Database } from '../../database/schema.ts';
 import type { ActivityDependencies } from '../dependencies.ts';
 import { contactRegion } from './contact-region.ts';
 import { normalizePhone, type NormalizedPhone } from './normalize-phone.ts';
@@ -50,14 +51,18 @@ export function normalizeStagedRowsActivity({ db }: Pick<ActivityDependencies, '
       after = { source: last.source, line_no: last.line_no };
       context.heartbeat(after);
     }
-
-    const { valid, rejected } = await db
-      .selectFrom('normalized_rows')
-      .select((e) => [e.fn.count<number>('e164').as('valid'), e.fn.count<number>('reject_reason').as('rejected')])
-      .where('migration_id', '=', migrationId)
-      .executeTakeFirstOrThrow();
-    return { valid: Number(valid), rejected: Number(rejected) };
+    return cleaningCounts(db, migrationId);
   };
+}
+
+/** The migration's normalised rows with a number and without one; the migration report counts them so too. */
+export async function cleaningCounts(db: Kysely<Database>, migrationId: string): Promise<NormalizeResult> {
+  const { valid, rejected } = await db
+    .selectFrom('normalized_rows')
+    .select((e) => [e.fn.count<number>('e164').as('valid'), e.fn.count<number>('reject_reason').as('rejected')])
+    .where('migration_id', '=', migrationId)
+    .executeTakeFirstOrThrow();
+  return { valid: Number(valid), rejected: Number(rejected) };
 }
 
 /** A Viber subscriber without a number is a customer all the same: rejected as one who still has to share it. */

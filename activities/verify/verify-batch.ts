@@ -1,8 +1,9 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { CarrierAnswer } from '../../connectors/carrier-lookup.ts';
 import type { ContactCheckStatus } from '../../connectors/whatsapp/contacts-check-client.ts';
+import type { Database } from '../../database/schema.ts';
 import type { VerifyConfig } from '../../workflows/migration-input.ts';
 import type { ActivityDependencies } from '../dependencies.ts';
 import { estimateReachability, needsCarrierLookup } from './reachability-estimate.ts';
@@ -71,7 +72,7 @@ export function verifyBatchActivity({ db, contactsCheck, carrierLookups, clock }
       }
       await trx.updateTable('contact_batches').set({ verified_at: now }).where('migration_id', '=', migrationId).where('batch_no', '=', batchNo).execute();
     });
-    return batchReachability(migrationId, batchNo);
+    return reachabilityCounts(db, migrationId, batchNo);
   };
 
   async function lookUpCarriers(migrationId: string, vendor: 'plivo' | 'vonage', contacts: { id: string; e164: string; line_type: string | null }[]): Promise<Map<string, CarrierAnswer>> {
@@ -111,22 +112,27 @@ export function verifyBatchActivity({ db, contactsCheck, carrierLookups, clock }
     if (failures.length > 0) throw failures[0];
     return answers;
   }
+}
 
-  async function batchReachability(migrationId: string, batchNo: number): Promise<VerifyBatchResult> {
-    const rows = await db
-      .selectFrom('contacts')
-      .select(['reachability', (e) => e.fn.countAll<number>().as('contacts'), (e) => e.fn.countAll<number>().filterWhere('reengage', '=', true).as('reengage')])
-      .where('migration_id', '=', migrationId)
-      .where('batch_no', '=', batchNo)
-      .groupBy('reachability')
-      .execute();
-    const count = (state: string) => Number(rows.find((r) => r.reachability === state)?.contacts ?? 0);
-    return {
-      verified: rows.reduce((sum, r) => sum + Number(r.contacts), 0),
-      likely: count('likely'),
-      unlikely: count('unlikely'),
-      unknown: count('unknown'),
-      reengage: rows.reduce((sum, r) => sum + Number(r.reengage), 0),
-    };
-  }
+/**
+ * The reachability of every contact of one batch, or of every verified batch of the migration: the migration report
+ * counts as the workflow, which adds up its batches' results.
+ */
+export async function reachabilityCounts(db: Kysely<Database>, migrationId: string, batches: number | 'verified'): Promise<VerifyBatchResult> {
+  const verifiedBatches = db.selectFrom('contact_batches').select('batch_no').where('migration_id', '=', migrationId).where('verified_at', 'is not', null);
+  const rows = await db
+    .selectFrom('contacts')
+    .select(['reachability', (e) => e.fn.countAll<number>().as('contacts'), (e) => e.fn.countAll<number>().filterWhere('reengage', '=', true).as('reengage')])
+    .where('migration_id', '=', migrationId)
+    .where((e) => (batches === 'verified' ? e('batch_no', 'in', verifiedBatches) : e('batch_no', '=', batches)))
+    .groupBy('reachability')
+    .execute();
+  const count = (state: string) => Number(rows.find((r) => r.reachability === state)?.contacts ?? 0);
+  return {
+    verified: rows.reduce((sum, r) => sum + Number(r.contacts), 0),
+    likely: count('likely'),
+    unlikely: count('unlikely'),
+    unknown: count('unknown'),
+    reengage: rows.reduce((sum, r) => sum + Number(r.reengage), 0),
+  };
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { anonymizeMigration } from '../../anonymize/anonymize-migration.ts';
 import { databaseLocation, describeLocation, openDatabase } from '../../database/connect.ts';
+import { formatCount } from '../../report/figure-format.ts';
 import { MIGRATION_ID } from '../../workflows/migration-input.ts';
 import { UsageError } from '../usage-error.ts';
 
@@ -20,14 +21,13 @@ export async function anonymizeCommand(args: string[]): Promise<void> {
     try {
       const copy = await anonymizeMigration(source, into, migrationId, {
         as: values.as,
-        onTable: ({ table, rows }) => console.log(`  ${table.padEnd(26)} ${rows.toLocaleString('en-US').padStart(11)}`),
+        onTable: ({ table, rows }) => console.log(`  ${table.padEnd(26)} ${formatCount(rows).padStart(11)}`),
       });
       const rows = copy.tables.reduce((sum, table) => sum + table.rows, 0);
       for (const { table, why } of copy.notCopied) console.log(`  ${table.padEnd(26)} ${'-'.padStart(11)}  (${why})`);
       console.log(
-        `${rows.toLocaleString('en-US')} rows of "${copy.migrationId}" copied as "${copy.copyId}" to ${describeLocation(target)} in ${copy.seconds.toFixed(1)} s ` +
-          `(${Math.round(rows / copy.seconds).toLocaleString('en-US')} rows/s), ${copy.numbers.toLocaleString('en-US')} numbers and ` +
-          `${copy.viberUsers.toLocaleString('en-US')} Viber users replaced`,
+        `${formatCount(rows)} rows of "${copy.migrationId}" copied as "${copy.copyId}" to ${describeLocation(target)} in ${copy.seconds.toFixed(1)} s ` +
+          `(${formatCount(rows / copy.seconds)} rows/s), ${formatCount(copy.numbers)} numbers and ${formatCount(copy.viberUsers)} Viber users replaced`,
       );
     } finally {
       await into.destroy();

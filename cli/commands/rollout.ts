@@ -3,7 +3,8 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { databaseLocation, openDatabase } from '../../database/connect.ts';
 import { createTemporalClient } from '../../temporal/client.ts';
 import { temporalSettings } from '../../temporal/connection-settings.ts';
-import { buildRolloutReport, type ChannelOutcome, type RolloutReport } from '../../activities/rollout/rollout-report.ts';
+import { buildRolloutReport, type RolloutReport } from '../../activities/rollout/rollout-report.ts';
+import { channelLabel, cohortLabel, formatRate } from '../../report/figure-format.ts';
 import { scenarioRolloutWorkflow } from '../../workflows/scenario-rollout.ts';
 import { rolloutInputProblems, rolloutWorkflowId, type ScenarioRolloutInput } from '../../workflows/scenario-rollout-input.ts';
 import { readConfigFile } from '../migration-config.ts';
@@ -51,7 +52,7 @@ async function start(configFile: string | undefined): Promise<void> {
 
 /** One block per scenario; one line per cohort and channel. */
 export function reportText(report: RolloutReport): string {
-  const percent = (rate: number | null) => (rate === null ? 'n/a' : `${(rate * 100).toFixed(1)}%`);
+  const percent = (rate: number | null) => (rate === null ? 'n/a' : formatRate(rate));
   const count = (n: number | null) => (n === null ? 'n/a' : String(n));
   const seconds = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)} s`);
   const columns = ['cohort', 'channel', 'sent', 'delivered', 'read', 'replied', 'delivery', 'read rate', 'reply rate', 'median reply'];
@@ -60,7 +61,7 @@ export function reportText(report: RolloutReport): string {
     lines.push('', `${scenario.scenarioId} (${scenario.stage})`);
     const rows: string[][] = [columns];
     for (const cohort of scenario.cohorts) {
-      const label = `${cohort.cohort}${cohort.heldOut ? ' (held out)' : ''}`;
+      const label = cohortLabel(cohort);
       if (cohort.outcomes.length === 0) rows.push([label, '-', '0', '', '', '', '', '', '', '']);
       for (const o of cohort.outcomes) rows.push([label, channelLabel(o), String(o.sent), String(o.delivered), count(o.read), String(o.replied), percent(o.deliveryRate), percent(o.readRate), percent(o.replyRate), seconds(o.medianResponseMs)]);
     }
@@ -69,8 +70,4 @@ export function reportText(report: RolloutReport): string {
     for (const cohort of scenario.cohorts.filter((c) => c.fallbacks > 0)) lines.push(`  ${cohort.cohort}: ${cohort.fallbacks} fallbacks on the old channel`);
   }
   return lines.join('\n');
-}
-
-function channelLabel(o: ChannelOutcome): string {
-  return o.attempt === 'fallback' ? `${o.channel} (fallback)` : o.channel;
 }
