@@ -7,6 +7,7 @@ import * as crmSync from './migrations/0004-crm-sync.ts';
 import * as scenarioRollout from './migrations/0005-scenario-rollout.ts';
 import * as whatsAppTemplates from './migrations/0006-whatsapp-templates.ts';
 import * as privacy from './migrations/0007-privacy.ts';
+import * as campaignLookups from './migrations/0008-campaign-lookups.ts';
 
 /** Migrations are listed here rather than read from a folder, so they also work from a bundle or a container. */
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0005-scenario-rollout': scenarioRollout,
   '0006-whatsapp-templates': whatsAppTemplates,
   '0007-privacy': privacy,
+  '0008-campaign-lookups': campaignLookups,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -9,6 +9,7 @@ import { rateLimitWaitHistogram } from './rate-limit-waits.ts';
 import { vendorOfOrigin } from './vendor-origins.ts';
 import { vendorRequestCounters } from './vendor-requests.ts';
 import { webhookEventCounter } from './webhook-events.ts';
+import { webhookRecordingLagHistogram } from './webhook-recording-lag.ts';
 
 /** Database counts are read again at most this often, however often Prometheus scrapes. */
 export const DEFAULT_COUNTS_MAX_AGE_MS = 10_000;
@@ -33,7 +34,7 @@ export interface WorkerMetrics {
 
 /**
  * A worker's Prometheus metrics: contacts per stage and rejected rows from the database, vendor requests and
- * throttles, rate-limit waits, webhook events by signature, activity durations, and the process's own metrics.
+ * throttles, rate-limit waits, webhook events by signature and how long after their vendor's timestamp they were recorded, activity durations, and the process's own metrics.
  */
 export function createWorkerMetrics({ db, settings, vendorOrigins, countsMaxAgeMs = DEFAULT_COUNTS_MAX_AGE_MS }: WorkerMetricsOptions): WorkerMetrics {
   const registry = new Registry();
@@ -43,6 +44,7 @@ export function createWorkerMetrics({ db, settings, vendorOrigins, countsMaxAgeM
     vendorRequestCounters(registry, vendorOfOrigin(settings, vendorOrigins)),
     rateLimitWaitHistogram(registry),
     webhookEventCounter(registry),
+    webhookRecordingLagHistogram(registry),
   ];
   return {
     registry,

@@ -196,6 +196,15 @@ describe("the worker's Prometheus metrics, scraped over HTTP after a migration w
     expect(events({ vendor: 'whatsapp', type: 'status', signature: 'valid' })).toBeGreaterThanOrEqual(sandbox.emulators.whatsApp.sentMessages().length);
   });
 
+  it('shows how long after its own timestamp each recorded webhook event was recorded', () => {
+    const lags = (vendor: string) => total(samples, 'channelshift_webhook_recording_lag_seconds_count', { vendor });
+    const statuses = total(samples, 'channelshift_webhook_events_total', { vendor: 'whatsapp', type: 'status', signature: 'valid' });
+    expect(lags('whatsapp')).toBeGreaterThanOrEqual(statuses);
+    expect(lags('vonage')).toBeGreaterThan(0);
+    expect(lags('viber')).toBeGreaterThan(0);
+    expect(total(samples, 'channelshift_webhook_recording_lag_seconds_sum', { vendor: 'vonage' })).toBeGreaterThan(0);
+  });
+
   it("times every activity attempt, the throttled welcomes' failed ones too", () => {
     const attempts = (activity: string, outcome: string) => total(samples, 'channelshift_activity_duration_seconds_count', { activity, outcome });
     expect(attempts('verifyBatch', 'completed')).toBe(summary.batches);

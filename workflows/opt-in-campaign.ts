@@ -30,6 +30,8 @@ export interface CampaignProgress {
   sent: Record<OldChannelStep, number>;
   welcomes: number;
   counts: CampaignCounts | null;
+  /** What an operator moved on ahead of its time (absent in progress carried from before the signal existed). */
+  movedOn?: CampaignMove[];
 }
 
 export type CampaignResult = CampaignProgress;
@@ -37,6 +39,14 @@ export type CampaignResult = CampaignProgress;
 /** A decided reply arrived for this campaign: its workflow wakes to welcome the contact on WhatsApp. */
 export const consentReceivedSignal = defineSignal('consentReceived');
 export const campaignProgressQuery = defineQuery<CampaignProgress>('campaignProgress');
+
+/** `remind`: the reminder goes now, not `reminderAfter` the notice; `close`: the campaign closes now, and no reminder goes after that. */
+export type CampaignMove = 'remind' | 'close';
+/**
+ * An operator moves the campaign on before its timers would (from the Temporal UI or a client): the replies to the
+ * notice are in and the reminder can go, or the campaign is to close now. Sent early, it waits for its phase.
+ */
+export const moveOnSignal = defineSignal<[CampaignMove]>('moveOn');
 
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' } as const;
 const { planCampaign } = proxyActivities<MigrationActivities>({ startToCloseTimeout: '1h', retry });
@@ -81,6 +91,10 @@ export async function optInCampaignWorkflow(input: OptInCampaignInput, carried?:
   setHandler(consentReceivedSignal, () => {
     activationDue = true;
   });
+  const movedOn = (move: CampaignMove) => progress.movedOn?.includes(move) ?? false;
+  setHandler(moveOnSignal, (move) => {
+    if (move === 'remind' || move === 'close') progress.movedOn = [...new Set([...(progress.movedOn ?? []), move])];
+  });
 
   const activator = async (): Promise<void> => {
     for (;;) {
@@ -110,11 +124,15 @@ export async function optInCampaignWorkflow(input: OptInCampaignInput, carried?:
     return continueAsNew<typeof optInCampaignWorkflow>(input, progress);
   };
 
-  const sleepUntil = async (at: number): Promise<void> => {
+  /** Sleeps until `at`, or until `early` holds. */
+  const sleepUntil = async (at: number, early: () => boolean = () => false): Promise<void> => {
     for (;;) {
       const ms = at - Date.now();
-      if (ms <= 0) return;
-      if (await condition(() => workflowInfo().continueAsNewSuggested, ms)) await restart();
+      if (ms <= 0 || early()) return;
+      if (await condition(() => workflowInfo().continueAsNewSuggested || early(), ms)) {
+        if (early()) return;
+        await restart();
+      }
     }
   };
 
@@ -146,15 +164,15 @@ export async function optInCampaignWorkflow(input: OptInCampaignInput, carried?:
       Object.assign(progress, { noticeDoneAt: Date.now(), phase: 'waiting' });
     }
     if (progress.phase === 'waiting') {
-      await sleepUntil(progress.noticeDoneAt! + plan.reminderAfterMs);
-      progress.phase = 'reminder';
+      await sleepUntil(progress.noticeDoneAt! + plan.reminderAfterMs, () => movedOn('remind') || movedOn('close'));
+      progress.phase = movedOn('close') ? 'closing' : 'reminder';
     }
     if (progress.phase === 'reminder') {
       await sendStep('reminder');
       progress.phase = 'closing';
     }
     if (progress.phase === 'closing') {
-      await sleepUntil(progress.noticeDoneAt! + plan.windowMs);
+      await sleepUntil(progress.noticeDoneAt! + plan.windowMs, () => movedOn('close'));
       progress.counts = await closeCampaign(plan.campaignId);
       progress.phase = 'settling';
     }

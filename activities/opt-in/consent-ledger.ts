@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Expression, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { ConsentDecision, Database } from '../../database/schema.ts';
 
 export interface ConsentEvidence {
@@ -28,48 +28,51 @@ export class ConsentLedger {
     this.#db = db;
   }
 
-  /** Records the evidence once (by the vendor's message id); returns false when it was recorded before. */
-  async record(evidence: ConsentEvidence): Promise<boolean> {
-    const entry = await this.#db
-      .insertInto('consent_ledger')
-      .values({
-        e164: evidence.e164,
-        decision: evidence.decision,
-        channel: evidence.channel,
-        provider: evidence.provider,
-        provider_message_id: evidence.providerMessageId,
-        address: evidence.address,
-        text: evidence.text,
-        event_at: evidence.at,
-        campaign_id: evidence.campaignId,
-        contact_id: evidence.contactId,
-      })
-      .onConflict((oc) => oc.columns(['provider', 'provider_message_id']).doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (!entry) return false;
-    await this.#db
-      .insertInto('consent_states')
-      .values({ e164: evidence.e164, decision: evidence.decision, event_at: evidence.at, ledger_id: entry.id })
-      .onConflict((oc) =>
-        oc
-          .column('e164')
-          .doUpdateSet({ decision: evidence.decision, event_at: evidence.at, ledger_id: entry.id })
-          .where('consent_states.event_at', '<=', evidence.at),
+  /**
+   * Records each piece of evidence once (by the vendor's message id), in one statement; evidence recorded before
+   * changes nothing. Each number's current decision moves to its newest entry, unless the one it has was written
+   * later (of two written at the same moment, the later in the list wins, as one by one it would).
+   */
+  async record(evidence: readonly ConsentEvidence[]): Promise<void> {
+    if (evidence.length === 0) return;
+    const rows = evidence.map((e, ord) => ({
+      ord,
+      e164: e.e164,
+      decision: e.decision,
+      channel: e.channel,
+      provider: e.provider,
+      provider_message_id: e.providerMessageId,
+      address: e.address,
+      text: e.text,
+      event_at: e.at.toISOString(),
+      campaign_id: e.campaignId,
+      contact_id: e.contactId,
+    }));
+    await sql`
+      WITH evidence AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS e(ord int, e164 text, decision text, channel text, provider text,
+          provider_message_id text, address text, text text, event_at timestamptz, campaign_id text, contact_id bigint)
+      ), entry AS (
+        INSERT INTO consent_ledger (e164, decision, channel, provider, provider_message_id, address, text, event_at, campaign_id, contact_id)
+        SELECT e164, decision, channel, provider, provider_message_id, address, text, event_at, campaign_id, contact_id FROM evidence ORDER BY ord
+        ON CONFLICT (provider, provider_message_id) DO NOTHING
+        RETURNING id, e164, decision, event_at, provider, provider_message_id
+      ), latest AS (
+        SELECT DISTINCT ON (entry.e164) entry.e164, entry.decision, entry.event_at, entry.id
+        FROM entry JOIN evidence USING (provider, provider_message_id)
+        ORDER BY entry.e164, entry.event_at DESC, evidence.ord DESC
       )
-      .execute();
-    return true;
+      INSERT INTO consent_states AS s (e164, decision, event_at, ledger_id)
+      SELECT e164, decision, event_at, id FROM latest
+      ON CONFLICT (e164) DO UPDATE SET decision = excluded.decision, event_at = excluded.event_at, ledger_id = excluded.ledger_id
+      WHERE s.event_at <= excluded.event_at`.execute(this.#db);
   }
 
-  /** The numbers among `e164s` whose current decision is a withdrawal: nothing may reach them on any channel. */
-  async withdrawn(e164s: readonly string[]): Promise<Set<string>> {
-    if (e164s.length === 0) return new Set();
-    const rows = await this.#db
-      .selectFrom('consent_states')
-      .select('e164')
-      .where('decision', '=', 'withdrawn')
-      .where('e164', '=', sql<string>`any(${e164s as string[]}::text[])`)
-      .execute();
-    return new Set(rows.map((r) => r.e164));
+  /**
+   * True while the number in `e164` has not withdrawn: for the statement that claims a send, so the check and the
+   * claim see the ledger at the same moment and nothing read earlier can outlive a STOP.
+   */
+  static notWithdrawn(e164: Expression<string>): RawBuilder<boolean> {
+    return sql<boolean>`NOT EXISTS (SELECT 1 FROM consent_states AS withdrawn WHERE withdrawn.e164 = ${e164} AND withdrawn.decision = 'withdrawn')`;
   }
 }

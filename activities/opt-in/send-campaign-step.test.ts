@@ -5,6 +5,7 @@ import { openDatabase } from '../../database/connect.ts';
 import type { Database } from '../../database/schema.ts';
 import { startSandboxEmulators, type SandboxEmulators } from '../../demo/sandbox-emulators.ts';
 import { createSandboxDatabase, type SandboxDatabase } from '../../test/support/sandbox-database.ts';
+import { seedCampaign } from '../../test/support/seed-campaign.ts';
 import { createConnectors } from '../../worker/connector-settings.ts';
 import { campaignCounts } from './campaign-counts.ts';
 import { sendCampaignStepActivity } from './send-campaign-step.ts';
@@ -22,25 +23,13 @@ describe('notices whose answer was lost with a worker, an hour ago, with no rece
     database = await createSandboxDatabase(inject('databaseUrl'));
     db = await openDatabase({ kind: 'postgres', url: database.url });
     emulators = await startSandboxEmulators();
-    await db
-      .insertInto('campaigns')
-      .values({ campaign_id: CAMPAIGN, migration_id: CAMPAIGN, config: JSON.stringify({ quietHours: null, unconfirmedResendAfter: '10 minutes' }), batches: 1, recipients: 2 })
-      .execute();
-    for (const [e164, decision] of [['+447700900101', 'granted'], ['+447700900102', null]] as const) {
-      const { id } = await db
-        .insertInto('contacts')
-        .values({ migration_id: CAMPAIGN, e164, name: null, country: 'GB', line_type: 'mobile', channels: ['sms'], last_interaction_at: null, viber_user_id: null, source_rows: 1 })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await db
-        .insertInto('campaign_recipients')
-        .values({ campaign_id: CAMPAIGN, contact_id: id, batch_no: 0, e164, channel: 'sms', vendor: 'vonage', address: e164, language: 'en', country: 'GB', decision, decided_at: decision && NOW })
-        .execute();
-      await db
-        .insertInto('outbound_messages')
-        .values({ campaign_id: CAMPAIGN, contact_id: id, step: 'notice', vendor: 'vonage', address: e164, state: 'sending', intent_at: AN_HOUR_AGO })
-        .execute();
-    }
+    await seedCampaign(db, {
+      campaignId: CAMPAIGN,
+      config: { quietHours: null, unconfirmedResendAfter: '10 minutes' },
+      // The first customer has answered, though no receipt ever came for their notice.
+      recipients: [{ e164: '+447700900101', decision: 'granted' }, { e164: '+447700900102' }],
+      notice: { state: 'sending', at: AN_HOUR_AGO },
+    });
   });
   afterAll(async () => {
     await emulators.close();

@@ -31,7 +31,7 @@ const SMS_CHUNK = 50;
 /**
  * Sends one step of the campaign (the notice, or the reminder to those who have not decided) to one batch. Each
  * message's row is written before it goes out, so a retried attempt never sends a step twice; numbers whose latest
- * decision is STOP are left out right before each chunk goes, wherever the STOP came from.
+ * decision is STOP are left out by the statement that claims each chunk's sends, wherever the STOP came from.
  */
 export function sendCampaignStepActivity({ db, messaging, clock }: Pick<ActivityDependencies, 'db' | 'messaging' | 'clock'>) {
   const sender = oldChannelSender({ messaging, clock });
@@ -106,19 +106,20 @@ export function sendCampaignStepActivity({ db, messaging, clock }: Pick<Activity
   };
 
   async function sendChunk(plan: CampaignPlan, step: OldChannelStep, chunk: Recipient[]): Promise<number> {
-    const withdrawn = await new ConsentLedger(db).withdrawn(chunk.map((r) => r.e164));
-    const allowed = chunk.filter((r) => !withdrawn.has(r.e164));
-    if (allowed.length === 0) return 0;
-    const rows = await db
-      .insertInto('outbound_messages')
-      .values(allowed.map((r) => ({ campaign_id: plan.campaignId, contact_id: r.contact_id, step, vendor: r.vendor, address: r.address, state: 'sending' as const, intent_at: clock() })))
-      .onConflict((oc) => oc.columns(['campaign_id', 'contact_id', 'step']).doNothing())
-      .returning(['id', 'contact_id'])
-      .execute();
+    // Claimed and checked against STOP in one statement: a STOP recorded before the claim keeps the message back, however
+    // long ago the batch's recipients were read; one recorded after it finds the message already on its way.
+    const { rows } = await sql<{ id: string; contact_id: string }>`
+      INSERT INTO outbound_messages (campaign_id, contact_id, step, vendor, address, state, intent_at)
+      SELECT ${plan.campaignId}, r.contact_id, ${step}, r.vendor, r.address, 'sending', ${clock()}
+      FROM unnest(${chunk.map((r) => r.contact_id)}::bigint[], ${chunk.map((r) => r.vendor)}::text[], ${chunk.map((r) => r.address)}::text[], ${chunk.map((r) => r.e164)}::text[])
+        AS r(contact_id, vendor, address, e164)
+      WHERE ${ConsentLedger.notWithdrawn(sql.ref('r.e164'))}
+      ON CONFLICT (campaign_id, contact_id, step) DO NOTHING
+      RETURNING id, contact_id`.execute(db);
     const idOf = new Map(rows.map((row) => [row.contact_id, row.id]));
     const textOf = (r: Recipient) => (plan.texts[r.language] ?? plan.texts[plan.defaultLanguage]!)[step];
     // SMS goes to the number; the row's id is the reference its receipt comes back with.
-    const toSend = allowed
+    const toSend = chunk
       .filter((r) => idOf.has(r.contact_id))
       .map((r) => ({ id: idOf.get(r.contact_id)!, vendor: r.vendor, address: r.vendor === 'viber' ? r.address : r.e164, text: textOf(r), reference: String(idOf.get(r.contact_id)!) }));
 

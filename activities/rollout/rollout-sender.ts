@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { sql } from 'kysely';
 import type { ActivityDependencies } from '../dependencies.ts';
 import type { RolloutSendTable } from '../../database/schema.ts';
+import { ConsentLedger } from '../opt-in/consent-ledger.ts';
 import { requireMessaging } from '../opt-in/messaging-connectors.ts';
 import { oldChannelSender, unsentOutcome, type SendOutcome } from '../opt-in/old-channel-sender.ts';
 import { VIBER_BROADCAST_RECEIVERS } from '../../connectors/viber/bot-client.ts';
@@ -65,28 +66,30 @@ export function rolloutSender({ db, messaging, clock }: Pick<ActivityDependencie
 
   /** Writes the chunk's rows, sends, and records the answers before the next chunk starts: no row waits long unsettled. */
   async function sendChunk(messages: RolloutMessage[], viberSender: string): Promise<number> {
-    const rows = await db
-      .insertInto('rollout_sends')
-      .values(
-        messages.map((m) => ({
-          rollout_id: m.rolloutId,
-          scenario_id: m.scenarioId,
-          contact_id: m.contactId,
-          cohort: m.cohort,
-          attempt: m.attempt,
-          channel: m.channel,
-          vendor: m.vendor,
-          form: m.form,
-          reason: m.reason,
-          address: m.address,
-          state: 'sending' as const,
-          fallback_of: m.fallbackOf ?? null,
-          intent_at: clock(),
-        })),
-      )
-      .onConflict((oc) => oc.columns(['rollout_id', 'scenario_id', 'contact_id', 'attempt']).doNothing())
-      .returning(['id', 'contact_id'])
-      .execute();
+    // Claimed and checked against STOP in one statement, as the campaign's sends are: the audience was read at the
+    // batch's start, and a STOP recorded since must still keep the message back.
+    const claims = messages.map((m) => ({
+      rollout_id: m.rolloutId,
+      scenario_id: m.scenarioId,
+      contact_id: m.contactId,
+      cohort: m.cohort,
+      attempt: m.attempt,
+      channel: m.channel,
+      vendor: m.vendor,
+      form: m.form,
+      reason: m.reason,
+      address: m.address,
+      fallback_of: m.fallbackOf ?? null,
+    }));
+    const { rows } = await sql<{ id: string; contact_id: string }>`
+      INSERT INTO rollout_sends (rollout_id, scenario_id, contact_id, cohort, attempt, channel, vendor, form, reason, address, fallback_of, state, intent_at)
+      SELECT m.*, 'sending', ${clock()}
+      FROM jsonb_to_recordset(${JSON.stringify(claims)}::jsonb) AS m(rollout_id text, scenario_id text, contact_id bigint, cohort text, attempt text,
+        channel text, vendor text, form text, reason text, address text, fallback_of bigint)
+      JOIN contacts AS c ON c.id = m.contact_id
+      WHERE ${ConsentLedger.notWithdrawn(sql.ref('c.e164'))}
+      ON CONFLICT (rollout_id, scenario_id, contact_id, attempt) DO NOTHING
+      RETURNING id, contact_id`.execute(db);
     const idOf = new Map(rows.map((row) => [String(row.contact_id), String(row.id)]));
     const due = messages.filter((m) => idOf.has(m.contactId)).map((m) => ({ ...m, id: idOf.get(m.contactId)! }));
     const channel = due[0]?.channel;

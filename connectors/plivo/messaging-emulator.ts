@@ -8,6 +8,7 @@ import type { RateLimit } from '../../activities/extract/request-budget.ts';
 import type { CarrierAnswer } from '../carrier-lookup.ts';
 import type { EmulatedCustomers } from '../emulated-customers.ts';
 import { listenOnLoopback } from '../loopback-server.ts';
+import { emulatorWebhookSender } from '../emulator-webhook-sender.ts';
 import { PLIVO_INVALID_NUMBER, PLIVO_LOOKUP_RATE } from './lookup-client.ts';
 import { PLIVO_SEND_RATE } from './send-client.ts';
 import { signPlivoV2, signPlivoV3 } from './webhook-signature.ts';
@@ -142,6 +143,7 @@ export async function startPlivoMessagingEmulator(options: PlivoMessagingEmulato
   let inboundUrl: string | undefined;
   const pending = new Set<Promise<void>>();
   const closing = new AbortController();
+  const webhooks = emulatorWebhookSender({ timeoutMs: DELIVERY_TIMEOUT_MS });
 
   function authenticated(req: IncomingMessage): boolean {
     const [scheme, encoded] = (req.headers.authorization ?? '').split(' ');
@@ -284,18 +286,7 @@ export async function startPlivoMessagingEmulator(options: PlivoMessagingEmulato
         headers['x-plivo-signature-v3-nonce'] = nonce;
       }
       if (method === 'POST') headers['content-type'] = 'application/x-www-form-urlencoded';
-      const status = await fetch(url, {
-        method,
-        headers,
-        body: method === 'POST' ? form : undefined,
-        signal: AbortSignal.any([closing.signal, AbortSignal.timeout(DELIVERY_TIMEOUT_MS)]),
-      }).then(
-        async (response) => {
-          await response.arrayBuffer();
-          return response.status;
-        },
-        () => 0,
-      );
+      const status = await webhooks.post(url, { method, headers, body: method === 'POST' ? form : undefined });
       if (status >= 200 && status < 300) return;
       if (attempt < DELIVERY_ATTEMPTS) await sleep(RETRY_PAUSE_MS, undefined, { signal: closing.signal });
     }
@@ -341,6 +332,7 @@ export async function startPlivoMessagingEmulator(options: PlivoMessagingEmulato
     },
     async close() {
       closing.abort();
+      webhooks.close();
       await loopback.close();
     },
   };

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { Agent, createServer, request as httpRequest } from 'node:http';
+import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { text } from 'node:stream/consumers';
 import type { EmulatedCustomers } from '../emulated-customers.ts';
 import { seededRandom } from '../seeded-random.ts';
 import { listenOnLoopback } from '../loopback-server.ts';
+import { emulatorWebhookSender, WEBHOOK_CONNECTIONS, type WebhookSender } from '../emulator-webhook-sender.ts';
 import { VIBER_BROADCAST_RATE, VIBER_BROADCAST_RECEIVERS } from './bot-client.ts';
 import { signViberBody } from './content-signature.ts';
 import { USER_DETAILS_CALLS_PER_USER, USER_DETAILS_WINDOW_MS } from './user-details-allowance.ts';
@@ -88,7 +89,6 @@ export interface ViberEmulator {
 }
 
 const DEFAULT_AUTH_TOKEN = '4a7f3c9e1b2d5f60-8c1e2a4b6d8f0a13-5e7d9c1b3a5f7e90';
-const DEFAULT_CONCURRENCY = 16;
 /** Viber retries for an hour; a few quick tries show the same thing here. */
 const DELIVERY_ATTEMPTS = 3;
 const RETRY_PAUSE_MS = 20;
@@ -153,7 +153,7 @@ export async function startViberEmulator(options: ViberEmulatorOptions): Promise
   const broadcastArrivals: number[] = [];
   const sent: SentViberMessage[] = [];
   let webhook: { url: string; events: ReadonlySet<string> } | undefined;
-  const webhookAgent = new Agent({ keepAlive: true, maxSockets: DEFAULT_CONCURRENCY });
+  const webhookSender = emulatorWebhookSender();
   const scheduled = new Set<NodeJS.Timeout>();
   let pending = 0;
   const waitingForSettled: (() => void)[] = [];
@@ -222,7 +222,7 @@ export async function startViberEmulator(options: ViberEmulatorOptions): Promise
   function callWebhook(fields: Record<string, unknown>, token?: string): Promise<boolean> {
     if (webhook === undefined) return Promise.resolve(false);
     const body = callbackBody({ ...fields, timestamp: Date.now() }, token);
-    return deliver(webhookAgent, webhook.url, body, signViberBody(body, authToken));
+    return deliver(webhookSender, webhook.url, body, signViberBody(body, authToken));
   }
 
   /** A broadcast reached a subscriber: Viber reports the delivery, and the customer may answer some time later. */
@@ -280,7 +280,7 @@ export async function startViberEmulator(options: ViberEmulatorOptions): Promise
     // Viber wants https; the emulator takes http too, since it calls webhooks on the loopback.
     if (!/^https?:\/\/[^/\s]+/.test(url)) return { ...refusals.invalidUrl };
     const check = callbackBody({ event: 'webhook', timestamp: Date.now() });
-    if (!(await deliver(webhookAgent, url, check, signViberBody(check, authToken)))) return { ...refusals.invalidUrl };
+    if (!(await deliver(webhookSender, url, check, signViberBody(check, authToken)))) return { ...refusals.invalidUrl };
     webhook = { url, events: new Set(eventTypes as string[]) };
     return { status: 0, status_message: 'ok', chat_hostname: CHAT_HOSTNAME, event_types: eventTypes };
   }
@@ -358,21 +358,21 @@ export async function startViberEmulator(options: ViberEmulatorOptions): Promise
       });
       const queue = [...originals, ...resent, ...forged];
 
-      const concurrency = delivery.concurrency ?? DEFAULT_CONCURRENCY;
-      const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+      const concurrency = delivery.concurrency ?? WEBHOOK_CONNECTIONS;
+      const batchSender = emulatorWebhookSender({ connections: concurrency });
       let next = 0;
       let accepted = 0;
       const sender = async () => {
         while (next < queue.length) {
           const { body, forged: isForged } = queue[next++]!;
           const signature = signViberBody(body, isForged ? `${authToken}-forged` : authToken);
-          if (await deliver(agent, webhookUrl, body, signature)) accepted++;
+          if (await deliver(batchSender, webhookUrl, body, signature)) accepted++;
         }
       };
       try {
         await Promise.all(Array.from({ length: concurrency }, sender));
       } finally {
-        agent.destroy();
+        batchSender.close();
       }
       return { sent: queue.length, accepted, refused: queue.length - accepted };
     },
@@ -393,7 +393,7 @@ export async function startViberEmulator(options: ViberEmulatorOptions): Promise
         finished();
       }
       scheduled.clear();
-      webhookAgent.destroy();
+      webhookSender.close();
       await loopback.close();
     },
   };
@@ -452,34 +452,13 @@ function callbackUser(user: ViberUser): Record<string, unknown> {
 }
 
 /** Posts one callback until it is answered 200 or the tries run out. */
-async function deliver(agent: Agent, webhookUrl: string, body: string, signature: string): Promise<boolean> {
+async function deliver(sender: WebhookSender, webhookUrl: string, body: string, signature: string): Promise<boolean> {
+  const headers = { 'content-type': 'application/json', 'x-viber-content-signature': signature };
   for (let attempt = 1; attempt <= DELIVERY_ATTEMPTS; attempt++) {
-    if ((await post(agent, webhookUrl, body, signature)) === 200) return true;
+    if ((await sender.post(webhookUrl, { headers, body })) === 200) return true;
     if (attempt < DELIVERY_ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
   }
   return false;
-}
-
-/** The answer's HTTP status, or 0 when the connection failed. */
-function post(agent: Agent, url: string, body: string, signature: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = httpRequest(url, {
-      method: 'POST',
-      agent,
-      headers: {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(body),
-        'x-viber-content-signature': signature,
-      },
-    });
-    req.on('response', (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', () => resolve(0));
-    });
-    req.on('error', () => resolve(0));
-    req.end(body);
-  });
 }
 
 function send(res: ServerResponse, status: number, body: Record<string, unknown>): void {

@@ -8,6 +8,7 @@ import type { RateLimit } from '../../activities/extract/request-budget.ts';
 import type { CarrierAnswer } from '../carrier-lookup.ts';
 import type { EmulatedCustomers } from '../emulated-customers.ts';
 import { listenOnLoopback } from '../loopback-server.ts';
+import { emulatorWebhookSender } from '../emulator-webhook-sender.ts';
 import { gsm7Septets, isGsm7, VONAGE_SMS_RATE } from './sms-client.ts';
 import { VONAGE_INSIGHT_RATE } from './number-insight-client.ts';
 import { signVonageParams, type VonageSignatureMethod } from './webhook-signature.ts';
@@ -127,6 +128,7 @@ export async function startVonageMessagingEmulator(options: VonageMessagingEmula
   const lineTypes = options.lineTypes ?? (() => 'mobile');
   const receiptDelayMs = options.receiptDelayMs ?? DEFAULT_RECEIPT_DELAY_MS;
   const closing = new AbortController();
+  const sender = emulatorWebhookSender({ timeoutMs: DELIVERY_TIMEOUT_MS });
   const sent: EmulatedSms[] = [];
   const deliveries: WebhookDelivery[] = [];
   const sendArrivals: number[] = [];
@@ -272,18 +274,7 @@ export async function startVonageMessagingEmulator(options: VonageMessagingEmula
     deliveries.push(delivery);
     for (;;) {
       delivery.attempts++;
-      try {
-        const response = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': contentType },
-          body,
-          signal: AbortSignal.any([closing.signal, AbortSignal.timeout(DELIVERY_TIMEOUT_MS)]),
-        });
-        await response.arrayBuffer();
-        delivery.status = response.status;
-      } catch {
-        delivery.status = 0;
-      }
+      delivery.status = await sender.post(url, { headers: { 'content-type': contentType }, body });
       if ((delivery.status >= 200 && delivery.status < 300) || delivery.attempts >= DELIVERY_ATTEMPTS || closing.signal.aborted) return;
       await sleep(RETRY_PAUSE_MS);
     }
@@ -372,6 +363,7 @@ export async function startVonageMessagingEmulator(options: VonageMessagingEmula
     settled: () => (pending === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
     close() {
       closing.abort();
+      sender.close();
       // Deliveries under way end on the abort and count themselves out; the scheduled ones never start.
       for (const timer of timers) clearTimeout(timer);
       pending -= timers.size;

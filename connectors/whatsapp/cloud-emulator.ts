@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RateLimit } from '../../activities/extract/request-budget.ts';
 import { whatsAppAddress, type EmulatedCustomers } from '../emulated-customers.ts';
 import { listenOnLoopback } from '../loopback-server.ts';
+import { emulatorWebhookSender } from '../emulator-webhook-sender.ts';
 import { seededRandom } from '../seeded-random.ts';
 import { busiestWindow } from '../busiest-window.ts';
 import { WHATSAPP_THROUGHPUT } from './cloud-client.ts';
@@ -243,6 +244,7 @@ export async function startWhatsAppCloudEmulator(options: WhatsAppCloudEmulatorO
   let posting = 0;
   let waiters: (() => void)[] = [];
   let closed = false;
+  const webhooks = emulatorWebhookSender({ timeoutMs: DELIVERY_TIMEOUT_MS });
 
   const templates = createEmulatedTemplates({
     clock,
@@ -508,18 +510,7 @@ export async function startWhatsAppCloudEmulator(options: WhatsAppCloudEmulatorO
   async function deliver(url: string, body: string): Promise<void> {
     const signature = signWhatsAppBody(body, appSecret);
     for (let attempt = 1; attempt <= DELIVERY_ATTEMPTS && !closed; attempt++) {
-      try {
-        const response = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
-          body,
-          signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
-        });
-        await response.arrayBuffer();
-        if (response.status === 200) return;
-      } catch {
-        // Unreachable or too slow: tried again like any other refusal.
-      }
+      if ((await webhooks.post(url, { headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature }, body })) === 200) return;
       if (attempt < DELIVERY_ATTEMPTS) await sleep(RETRY_PAUSE_MS);
     }
   }
@@ -601,6 +592,7 @@ export async function startWhatsAppCloudEmulator(options: WhatsAppCloudEmulatorO
     settled,
     async close() {
       closed = true;
+      webhooks.close();
       if (timer !== undefined) clearTimeout(timer);
       outbox.length = 0;
       await settled();

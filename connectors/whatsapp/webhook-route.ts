@@ -55,10 +55,13 @@ export function whatsAppWebhookRoute({ appSecret, verifyToken, events, templateS
     for (const [type, count] of Object.entries(kinds)) if (count > 0) reportWebhookEvent('whatsapp', type, 'valid', count);
     if (Object.values(kinds).every((count) => count === 0)) reportWebhookEvent('whatsapp', 'other', 'valid');
     try {
-      for (const status of notification.statuses) await events.whatsAppStatus(status);
-      for (const { providerMessageId, from, text, at } of notification.messages) {
-        await events.message({ provider: 'whatsapp', channel: 'whatsapp', providerMessageId, from, text, at });
-      }
+      // Handed over together, in order, so they join the same batches; each is tried even when another fails.
+      const recorded = await Promise.allSettled([
+        ...notification.statuses.map((status) => events.whatsAppStatus(status)),
+        ...notification.messages.map(({ providerMessageId, from, text, at }) => events.message({ provider: 'whatsapp', channel: 'whatsapp', providerMessageId, from, text, at })),
+      ]);
+      const failed = recorded.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
       if (notification.templateStatuses.length > 0) await templateStatuses?.(notification.templateStatuses);
     } catch (error) {
       processLog.error('WhatsApp notification not recorded; Meta will send it again', { error });
