@@ -33,11 +33,16 @@ export async function openDatabase(location: DatabaseLocation): Promise<Kysely<D
 
 function openPostgres(url: string): Kysely<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
-  // An idle connection the server closes (a restart, a failover, an administrator) is dropped and the next query
-  // opens a new one; without a listener the pool's error event would end the process.
-  pool.on('error', (error: Error & { code?: string }) =>
-    processLog.warn('An idle PostgreSQL connection was closed by the server', { reason: error.message, code: error.code }),
+  // A connection the server closes (a restart, a failover, an administrator) emits an error on its client, idle or in
+  // use (node-postgres' advice: listen on every client), and the process would end where nothing listens. One in use
+  // fails its query or transaction first. The pool drops it either way, and the next query opens a new one.
+  pool.on('connect', (client) =>
+    client.on('error', (error: Error & { code?: string }) =>
+      processLog.warn('A PostgreSQL connection was closed by the server', { reason: error.message, code: error.code }),
+    ),
   );
+  // The pool repeats an idle client's error as its own: logged above already.
+  pool.on('error', () => {});
   // bigint ids come back as strings (lossless); counts are cast to int in the queries that need numbers.
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
