@@ -62,5 +62,6 @@ export function migrationRows(migrationId: string): { readonly [T in TableName]:
     whatsapp_templates: { notOfAMigration: "the business's templates, shared by its migrations" },
     erasure_requests: { notOfAMigration: "a person's erasure, not a migration's" },
     backup_archives: { notOfAMigration: "paths of this machine's archives, which hold the original extracts" },
+    webhook_nonces: { notOfAMigration: "the vendors' nonces, which say nothing of anyone" },
   };
 }

@@ -8,6 +8,7 @@ import * as scenarioRollout from './migrations/0005-scenario-rollout.ts';
 import * as whatsAppTemplates from './migrations/0006-whatsapp-templates.ts';
 import * as privacy from './migrations/0007-privacy.ts';
 import * as campaignLookups from './migrations/0008-campaign-lookups.ts';
+import * as webhookNonces from './migrations/0009-webhook-nonces.ts';
 
 /** Migrations are listed here rather than read from a folder, so they also work from a bundle or a container. */
 const migrations: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0006-whatsapp-templates': whatsAppTemplates,
   '0007-privacy': privacy,
   '0008-campaign-lookups': campaignLookups,
+  '0009-webhook-nonces': webhookNonces,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

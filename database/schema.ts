@@ -423,6 +423,7 @@ export interface Database {
   rollout_sends: RolloutSendTable;
   whatsapp_templates: WhatsAppTemplateTable;
   erasure_requests: ErasureRequestTable;
+  webhook_nonces: WebhookNonceTable;
   backup_archives: BackupArchiveTable;
 }
 
@@ -450,6 +451,13 @@ export interface WhatsAppTemplateTable {
  * A request to erase one person. What remains once it is done is the evidence that it was carried out: a keyed hash
  * of the number (HMAC-SHA256 with the erasure key), when, and how many records each place gave up.
  */
+/** A nonce a vendor signed a webhook with, where its signature leaves the body unsigned: accepted once. */
+export interface WebhookNonceTable {
+  vendor: string;
+  nonce: string;
+  seen_at: ColumnType<Date, Date | undefined, never>;
+}
+
 export interface ErasureRequestTable {
   id: string;
   subject_hash: string;

@@ -136,6 +136,7 @@ export async function startSandboxEmulators(options: SandboxEmulatorsOptions = {
       lookupBaseUrl: plivoMessaging.url,
       sendRate: plivoSendRate,
       smsFrom: SANDBOX_SMS_NUMBER,
+      acceptSignatureV2: false,
     },
     viber: { baseUrl: viber.url, authToken: viber.authToken, timeoutMs: 5000 },
     whatsApp: {

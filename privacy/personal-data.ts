@@ -269,6 +269,7 @@ export const personalData: { readonly [T in TableName]: PlaceOf<T> } = {
     erasure: 'clear-when-done',
   },
   backup_archives: { table: 'backup_archives', notPersonal: 'file places' },
+  webhook_nonces: { table: 'webhook_nonces', notPersonal: 'random nonces of signed webhooks' },
 };
 
 /** The inventory as a list, in the order of `Database`. */

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signPlivoV3 } from '../connectors/plivo/webhook-signature.ts';
+import { signPlivoV2, signPlivoV3 } from '../connectors/plivo/webhook-signature.ts';
 import { signWhatsAppBody } from '../connectors/whatsapp/webhook-signature.ts';
 import { signViberBody } from '../connectors/viber/content-signature.ts';
-import { webhookPaths } from '../worker/webhook-server.ts';
+import { startWebhookServer, webhookPaths } from '../worker/webhook-server.ts';
 import { openSandbox, type Sandbox } from './support/sandbox.ts';
 import { signedVonageReply } from './support/vonage-reply.ts';
 
@@ -48,6 +48,32 @@ describe('the webhook receiver', () => {
     expect(refused.map((r) => r.status)).toEqual([401, 401, 401, 401, 401, 403]);
     expect(await traceOf(sandbox, `+${msisdn}`, wamid)).toEqual({ inbound: 0, ledger: 0, statuses: 0 });
     expect(await traceOf(sandbox, 'forged==', wamid)).toEqual({ inbound: 0, ledger: 0, statuses: 0 });
+  });
+
+  it('takes no consent from a captured Plivo V2 header pair: V3 only by default, and with V2 accepted each nonce once', async () => {
+    const authToken = sandbox.emulators.settings.plivo!.authToken;
+    // V2 signs the URL and a nonce, nothing of the body: whoever saw one callback's headers can sign any body with them.
+    const capturedPair = (receiverUrl: string, nonce: string) => ({
+      'x-plivo-signature-v2': signPlivoV2({ url: receiverUrl + webhookPaths.plivoInbound, nonce, authToken }),
+      'x-plivo-signature-v2-nonce': nonce,
+    });
+    const sms = (from: string, text: string) => new URLSearchParams({ From: from, To: '447700900123', Text: text, Type: 'sms', MessageUUID: randomUUID() });
+
+    const forged = await post(webhookPaths.plivoInbound, sms('971509990001', 'STOP'), capturedPair(sandbox.webhooks.url, '31415926535897'));
+    expect(forged.status).toBe(401);
+    expect(await traceOf(sandbox, '+971509990001', 'none')).toEqual({ inbound: 0, ledger: 0, statuses: 0 });
+
+    const acceptingV2 = await startWebhookServer({ db: sandbox.db, plivo: { authToken, acceptSignatureV2: true }, port: 0, host: '127.0.0.1' });
+    try {
+      const pair = capturedPair(acceptingV2.url, '27182818284590');
+      const postTo = (body: URLSearchParams) => fetch(acceptingV2.url + webhookPaths.plivoInbound, { method: 'POST', body, headers: pair });
+      const answers = [await postTo(sms('971509990002', 'YES')), await postTo(sms('971509990002', 'STOP')), await postTo(sms('971509990003', 'YES'))];
+      expect(answers.map((answer) => answer.status)).toEqual([200, 401, 401]);
+    } finally {
+      await acceptingV2.close();
+    }
+    const ledger = await sandbox.db.selectFrom('consent_ledger').select(['address', 'decision']).where('address', 'in', ['+971509990002', '+971509990003']).execute();
+    expect(ledger).toEqual([{ address: '+971509990002', decision: 'granted' }]);
   });
 
   it('counts a webhook delivered twice once: one stored reply, one consent, one status', async () => {

@@ -31,7 +31,15 @@ export interface ConnectorSettings {
   salesforce?: SalesforceClientOptions;
   /** Vendors are optional: a worker reads, asks and sends only through those it has credentials for. */
   vonage?: VonageReportsSettings & { smsBaseUrl: string; insightBaseUrl: string; smsRate: RateLimit; smsFrom?: string; signature?: { secret: string; method: VonageSignatureMethod } };
-  plivo?: PlivoSettings & { listRate: RateLimit; sendBaseUrl: string; lookupBaseUrl: string; sendRate: RateLimit; smsFrom?: string };
+  plivo?: PlivoSettings & {
+    listRate: RateLimit;
+    sendBaseUrl: string;
+    lookupBaseUrl: string;
+    sendRate: RateLimit;
+    smsFrom?: string;
+    /** Callbacks signed with V2 alone are accepted, each nonce once (PLIVO_ACCEPT_SIGNATURE_V2=true); V3 only otherwise. */
+    acceptSignatureV2: boolean;
+  };
   viber?: ViberBotSettings;
   /** `businessAccountId` (the WABA's id) is needed only to submit templates. */
   whatsApp?: WhatsAppCloudSettings & { messagingLimit: number; appSecret?: string; verifyToken?: string; businessAccountId?: string };
@@ -112,6 +120,7 @@ export function connectorSettings(env: NodeJS.ProcessEnv = process.env, earlier:
           lookupBaseUrl: env.PLIVO_LOOKUP_BASE_URL || 'https://lookup.plivo.com',
           sendRate: plivoSendRate,
           smsFrom: smsNumber(env, 'PLIVO_SMS_FROM', problems),
+          acceptSignatureV2: trueOrFalse(env, 'PLIVO_ACCEPT_SIGNATURE_V2', problems),
         }
       : undefined,
     viber: env.VIBER_AUTH_TOKEN ? { baseUrl: env.VIBER_BASE_URL || 'https://chatapi.viber.com/pa', authToken: env.VIBER_AUTH_TOKEN } : undefined,
@@ -132,15 +141,20 @@ export function connectorSettings(env: NodeJS.ProcessEnv = process.env, earlier:
 }
 
 /** OAuth client credentials, or a JWT bearer signed with the connected app's key (read from a file). */
+/** A setting that is `true` or `false` (default false); anything else is a problem named with the variable. */
+function trueOrFalse(env: NodeJS.ProcessEnv, name: string, problems: string[]): boolean {
+  const value = env[name] || 'false';
+  if (value !== 'true' && value !== 'false') problems.push(`${name} must be true or false, not "${value}"`);
+  return value === 'true';
+}
+
 function salesforceSettings(env: NodeJS.ProcessEnv, problems: string[]): SalesforceClientOptions | undefined {
   const loginUrl = env.SALESFORCE_LOGIN_URL || 'https://login.salesforce.com';
-  const hardDelete = env.SALESFORCE_HARD_DELETE || 'false';
-  if (hardDelete !== 'true' && hardDelete !== 'false') problems.push(`SALESFORCE_HARD_DELETE must be true or false, not "${hardDelete}"`);
   const common = {
     loginUrl,
     apiVersion: env.SALESFORCE_API_VERSION || undefined,
     externalIdField: env.SALESFORCE_EXTERNAL_ID_FIELD || undefined,
-    hardDelete: hardDelete === 'true',
+    hardDelete: trueOrFalse(env, 'SALESFORCE_HARD_DELETE', problems),
   };
   if (env.SALESFORCE_CLIENT_ID) {
     return { ...common, auth: { kind: 'client-credentials', clientId: env.SALESFORCE_CLIENT_ID, clientSecret: env.SALESFORCE_CLIENT_SECRET! } };

@@ -7,7 +7,7 @@ export function webhookRoutes(settings: ConnectorSettings, viberBot: string): We
   return {
     viber: viber && { bot: viberBot, authToken: viber.authToken },
     vonage: vonage?.signature && { signatureSecret: vonage.signature.secret, signatureMethod: vonage.signature.method },
-    plivo: plivo && { authToken: plivo.authToken, publicUrl: settings.publicWebhookUrl },
+    plivo: plivo && { authToken: plivo.authToken, publicUrl: settings.publicWebhookUrl, acceptSignatureV2: plivo.acceptSignatureV2 },
     whatsApp: whatsApp?.appSecret && whatsApp.verifyToken ? { appSecret: whatsApp.appSecret, verifyToken: whatsApp.verifyToken } : undefined,
   };
 }

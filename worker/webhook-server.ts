@@ -8,6 +8,7 @@ import { viberWebhookHandler } from '../connectors/viber/webhook-handler.ts';
 import { vonageDeliveryReceiptRoute, vonageInboundSmsRoute } from '../connectors/vonage/webhook-routes.ts';
 import type { VonageSignatureMethod } from '../connectors/vonage/webhook-signature.ts';
 import { plivoInboundMessageRoute, plivoStatusRoute } from '../connectors/plivo/webhook-routes.ts';
+import { plivoNonceLedger } from '../connectors/plivo/signature-nonces.ts';
 import { whatsAppWebhookRoute } from '../connectors/whatsapp/webhook-route.ts';
 import type { TemplateStatusUpdate } from '../connectors/whatsapp/cloud-webhook.ts';
 
@@ -16,7 +17,8 @@ export interface WebhookRoutes {
   /** The Viber bot whose callbacks are received (its subscribers are kept under `bot`), and its token. */
   viber?: { bot: string; authToken: string };
   vonage?: { signatureSecret: string; signatureMethod: VonageSignatureMethod };
-  plivo?: { authToken: string; publicUrl?: string };
+  /** `acceptSignatureV2`: callbacks signed with V2 alone are accepted, each nonce once (remembered in the database). */
+  plivo?: { authToken: string; publicUrl?: string; acceptSignatureV2?: boolean };
   whatsApp?: { appSecret: string; verifyToken: string };
 }
 
@@ -64,8 +66,10 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     routes.set(webhookPaths.vonageReceipt, vonageDeliveryReceiptRoute({ ...options.vonage, events, clock }));
   }
   if (options.plivo) {
-    routes.set(webhookPaths.plivoInbound, plivoInboundMessageRoute({ ...options.plivo, events, clock }));
-    routes.set(webhookPaths.plivoStatus, plivoStatusRoute({ ...options.plivo, events, clock }));
+    const { acceptSignatureV2, ...plivo } = options.plivo;
+    const signatureV2 = acceptSignatureV2 ? { firstUse: plivoNonceLedger(db) } : undefined;
+    routes.set(webhookPaths.plivoInbound, plivoInboundMessageRoute({ ...plivo, events, clock, signatureV2 }));
+    routes.set(webhookPaths.plivoStatus, plivoStatusRoute({ ...plivo, events, clock, signatureV2 }));
   }
   if (options.whatsApp) routes.set(webhookPaths.whatsApp, whatsAppWebhookRoute({ ...options.whatsApp, events, templateStatuses: options.templateStatuses }));
   const inFlight = new Set<Promise<void>>();

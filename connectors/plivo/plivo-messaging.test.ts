@@ -9,7 +9,7 @@ import { listenOnLoopback, type LoopbackServer } from '../loopback-server.ts';
 import { createPlivoLookupClient } from './lookup-client.ts';
 import { startPlivoMessagingEmulator, type PlivoMessagingEmulator, type PlivoMessagingEmulatorOptions } from './messaging-emulator.ts';
 import { createPlivoSendClient } from './send-client.ts';
-import { plivoInboundMessageRoute, plivoStatusRoute } from './webhook-routes.ts';
+import { plivoInboundMessageRoute, plivoStatusRoute, type PlivoRouteOptions } from './webhook-routes.ts';
 import { isPlivoV3SignatureValid, signPlivoV2, signPlivoV3 } from './webhook-signature.ts';
 
 const BUSINESS = '+14155550100';
@@ -56,9 +56,9 @@ afterEach(async () => {
 });
 
 /** The product's side: both routes on one server, as the worker mounts them. */
-async function routes(authToken: string, events: InboundEvents, publicUrl?: string): Promise<LoopbackServer> {
-  const inbound = plivoInboundMessageRoute({ authToken, events, publicUrl });
-  const status = plivoStatusRoute({ authToken, events, publicUrl });
+async function routes(authToken: string, events: InboundEvents, publicUrl?: string, signatureV2?: PlivoRouteOptions['signatureV2']): Promise<LoopbackServer> {
+  const inbound = plivoInboundMessageRoute({ authToken, events, publicUrl, signatureV2 });
+  const status = plivoStatusRoute({ authToken, events, publicUrl, signatureV2 });
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://routes').pathname;
     if (path === '/plivo/inbound') return void inbound(request, response);
@@ -167,10 +167,25 @@ describe('Plivo messaging', () => {
     expect(record.messages[0]!.at).toBeInstanceOf(Date);
   });
 
-  it('accepts callbacks signed only with V2', async () => {
+  it('refuses callbacks signed with V2 alone unless told to take them: V2 signs no parameters', async () => {
     const plivo = await emulator({ signature: 'v2' });
     const record = recorder();
     const product = await routes(plivo.authToken, record.events);
+    plivo.useWebhooks({ inbound: `${product.url}/plivo/inbound` });
+
+    await sendClient(plivo).send({ src: BUSINESS, dst: ANSWERS_YES, text: 'Hello', statusUrl: `${product.url}/plivo/status?ref=r-2` });
+    await plivo.settled();
+
+    expect(record.receipts).toEqual([]);
+    expect(record.messages).toEqual([]);
+  });
+
+  it('accepts callbacks signed with V2 alone when told to, each nonce once', async () => {
+    const plivo = await emulator({ signature: 'v2' });
+    const record = recorder();
+    const seen = new Set<string>();
+    const firstUse = async (nonce: string) => !seen.has(nonce) && Boolean(seen.add(nonce));
+    const product = await routes(plivo.authToken, record.events, undefined, { firstUse });
     plivo.useWebhooks({ inbound: `${product.url}/plivo/inbound` });
 
     const { messageUuid } = await sendClient(plivo).send({ src: BUSINESS, dst: ANSWERS_YES, text: 'Hello', statusUrl: `${product.url}/plivo/status?ref=r-2` });

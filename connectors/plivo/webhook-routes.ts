@@ -15,6 +15,12 @@ export interface PlivoRouteOptions {
   publicUrl?: string;
   events: InboundEvents;
   clock?: () => Date;
+  /**
+   * Accepts callbacks signed with V2 alone, each nonce once (`firstUse` says whether it is new and remembers it).
+   * Off by default: V2 signs the URL and the nonce, not the parameters, so a captured header pair would sign any
+   * body, a forged STOP or YES included. Only for an account whose callbacks come without V3.
+   */
+  signatureV2?: { firstUse: (nonce: string) => Promise<boolean> };
 }
 
 type Route = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
@@ -83,8 +89,9 @@ export function plivoStatusRoute(options: PlivoRouteOptions): Route {
 }
 
 /**
- * The callback's form once its signature is checked: V3 (URL, query and form parameters) or else V2 (URL
- * only), as Plivo sends both. Undefined when the request was answered here (not a POST, too large, unsigned).
+ * The callback's form once its signature is checked: V3 (URL, query and form parameters), Plivo's documented scheme;
+ * V2 (URL and nonce only) when the operator accepts it, each nonce once. Undefined when the request was answered
+ * here (not a POST, too large, unsigned, or signed with a V2 nonce seen before).
  */
 async function verifiedForm(request: IncomingMessage, response: ServerResponse, options: PlivoRouteOptions, type: string): Promise<URLSearchParams | undefined> {
   if (request.method !== 'POST') {
@@ -103,24 +110,26 @@ async function verifiedForm(request: IncomingMessage, response: ServerResponse, 
     const value = request.headers[name];
     return typeof value === 'string' ? value : undefined;
   };
-  const signed =
-    isPlivoV3SignatureValid({
-      url,
-      params: form,
-      nonce: header('x-plivo-signature-v3-nonce'),
-      signatures: header('x-plivo-signature-v3'),
-      authToken: options.authToken,
-    }) ||
-    isPlivoV2SignatureValid({
-      url,
-      nonce: header('x-plivo-signature-v2-nonce'),
-      signature: header('x-plivo-signature-v2'),
-      authToken: options.authToken,
-    });
+  const v3 = isPlivoV3SignatureValid({
+    url,
+    params: form,
+    nonce: header('x-plivo-signature-v3-nonce'),
+    signatures: header('x-plivo-signature-v3'),
+    authToken: options.authToken,
+  });
+  const v2Nonce = header('x-plivo-signature-v2-nonce');
+  const v2 =
+    !v3 &&
+    options.signatureV2 !== undefined &&
+    isPlivoV2SignatureValid({ url, nonce: v2Nonce, signature: header('x-plivo-signature-v2'), authToken: options.authToken });
   const unsigned = header('x-plivo-signature-v3') === undefined && header('x-plivo-signature-v2') === undefined;
-  reportWebhookEvent('plivo', type, unsigned ? 'missing' : signed ? 'valid' : 'invalid');
-  if (!signed) {
-    answer(response, 401, 'X-Plivo-Signature-V3 (or -V2) is missing or does not sign this request');
+  reportWebhookEvent('plivo', type, unsigned ? 'missing' : v3 || v2 ? 'valid' : 'invalid');
+  if (!v3 && !v2) {
+    answer(response, 401, options.signatureV2 ? 'X-Plivo-Signature-V3 (or -V2) is missing or does not sign this request' : 'X-Plivo-Signature-V3 is missing or does not sign this request');
+    return undefined;
+  }
+  if (v2 && !(await options.signatureV2!.firstUse(v2Nonce!))) {
+    answer(response, 401, 'X-Plivo-Signature-V2-Nonce was used before: a V2 signature is accepted once');
     return undefined;
   }
   return form;
