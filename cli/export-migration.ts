@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { stringify, type Stringifier } from 'csv-stringify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../database/schema.ts';
+import { spreadsheetCell } from './spreadsheet-cell.ts';
 
 const PAGE = 5000;
 
@@ -85,8 +86,10 @@ export async function exportMigration(db: Kysely<Database>, migrationId: string,
 }
 
 async function writeCsv(path: string, columns: string[], fill: (csv: Stringifier) => Promise<void>): Promise<void> {
-  const csv = stringify({ header: true, columns });
-  const file = csv.pipe(createWriteStream(path));
+  // Names come from Viber profiles and CRM exports that customers and others control: no cell may run as a formula.
+  const csv = stringify({ header: true, columns, cast: { string: spreadsheetCell } });
+  // Customers' numbers and names: for the owner's eyes, as the key files are.
+  const file = csv.pipe(createWriteStream(path, { mode: 0o600 }));
   await fill(csv);
   csv.end();
   await once(file, 'finish');
